@@ -1,0 +1,175 @@
+//! The server's configuration: where to listen, which environment, which provider.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use video_core::config::{AppEnv, ConfigError, Environment, Settings};
+
+use crate::providers::ProviderConfig;
+
+/// Everything the server needs, parsed once at startup.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// `HOST`: the address to bind (default `127.0.0.1`).
+    pub host: IpAddr,
+    /// `PORT`: the port to bind (default `8080`; `0` picks a free port).
+    pub port: u16,
+    /// `APP_ENV`: development or production.
+    pub app_env: AppEnv,
+    /// `WEB_DIST_DIR`: the built web page, served at `/` when it holds an `index.html`
+    /// (default `apps/web/dist`, relative to the working directory).
+    pub web_dist_dir: PathBuf,
+    /// The configured video provider (`VIDEO_PROVIDER` and its own variables).
+    pub provider: ProviderConfig,
+}
+
+impl ServerConfig {
+    /// The default `HOST`.
+    pub const DEFAULT_HOST: &'static str = "127.0.0.1";
+    /// The default `PORT`.
+    pub const DEFAULT_PORT: u16 = 8080;
+    /// The default `WEB_DIST_DIR`.
+    pub const DEFAULT_WEB_DIST_DIR: &'static str = "apps/web/dist";
+
+    /// Reads and checks every variable. The error names the variable and the rule it broke.
+    pub fn from_env(env: &Environment) -> Result<Self, ConfigError> {
+        let settings = Settings::from_env(env)?;
+        let host = match env.get("HOST")? {
+            None => IpAddr::from([127, 0, 0, 1]),
+            Some(host) => host.parse().map_err(|_| {
+                ConfigError::invalid("HOST", "must be an IP address, e.g. 127.0.0.1 or 0.0.0.0")
+            })?,
+        };
+        let port = match env.get("PORT")? {
+            None => Self::DEFAULT_PORT,
+            Some(port) => port.parse().map_err(|_| {
+                ConfigError::invalid("PORT", "must be a whole number from 0 to 65535")
+            })?,
+        };
+        let web_dist_dir = PathBuf::from(
+            env.get("WEB_DIST_DIR")?
+                .unwrap_or(Self::DEFAULT_WEB_DIST_DIR),
+        );
+        let provider = ProviderConfig::from_env(&settings, env)?;
+        Ok(Self {
+            host,
+            port,
+            app_env: settings.app_env,
+            web_dist_dir,
+            provider,
+        })
+    }
+
+    /// The web page's directory, if it holds a built page (`index.html`).
+    pub fn web_page_dir(&self) -> Option<&std::path::Path> {
+        Some(self.web_dist_dir.as_path()).filter(|dir| dir.join("index.html").is_file())
+    }
+
+    /// Warnings to log at startup: development fallbacks and risky choices.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut warnings = self.provider.warnings(self.app_env);
+        if self.app_env == AppEnv::Development {
+            warnings.push(
+                "APP_ENV=development: any caller may request a token for any room, user and role; \
+                 never expose this server to untrusted networks"
+                    .to_owned(),
+            );
+        }
+        warnings
+    }
+
+    /// The effective configuration as `NAME=value` lines, secrets redacted (for `check-config`).
+    pub fn describe(&self) -> Vec<String> {
+        let page = match self.web_page_dir() {
+            Some(_) => "serves the web page at /",
+            None => "no index.html there: the web page is not served",
+        };
+        let mut lines = vec![
+            format!("APP_ENV={}", self.app_env),
+            format!("HOST={}", self.host),
+            format!("PORT={}", self.port),
+            format!("WEB_DIST_DIR={} ({page})", self.web_dist_dir.display()),
+        ];
+        lines.extend(self.provider.describe());
+        lines
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Environment {
+        Environment::from_pairs(pairs.iter().copied())
+    }
+
+    #[test]
+    fn defaults_work_with_no_variables_set() {
+        let config = ServerConfig::from_env(&env(&[])).unwrap();
+        assert_eq!(config.host.to_string(), "127.0.0.1");
+        assert_eq!(config.port, 8080);
+        assert_eq!(config.app_env, AppEnv::Development);
+        assert_eq!(config.web_dist_dir, PathBuf::from("apps/web/dist"));
+        let warnings = config.warnings().join("\n");
+        assert!(warnings.contains("LIVEKIT_API_SECRET"), "{warnings}");
+    }
+
+    #[test]
+    fn bad_values_name_the_variable_and_rule() {
+        let cases = [
+            (
+                "HOST",
+                "localhost",
+                "HOST is invalid: must be an IP address, e.g. 127.0.0.1 or 0.0.0.0",
+            ),
+            (
+                "PORT",
+                "80800",
+                "PORT is invalid: must be a whole number from 0 to 65535",
+            ),
+            (
+                "PORT",
+                "-1",
+                "PORT is invalid: must be a whole number from 0 to 65535",
+            ),
+            (
+                "APP_ENV",
+                "staging",
+                "APP_ENV is invalid: must be one of: development, production",
+            ),
+            (
+                "VIDEO_PROVIDER",
+                "zoom",
+                "VIDEO_PROVIDER is invalid: must be one of: livekit",
+            ),
+        ];
+        for (variable, value, message) in cases {
+            let error = ServerConfig::from_env(&env(&[(variable, value)])).unwrap_err();
+            assert_eq!(error.to_string(), message);
+        }
+    }
+
+    #[test]
+    fn describe_redacts_the_secret() {
+        let secret = "an-api-secret-that-is-long-enough-0123";
+        let config = ServerConfig::from_env(&env(&[
+            ("APP_ENV", "production"),
+            ("HOST", "0.0.0.0"),
+            ("LIVEKIT_URL", "wss://video.example.edu"),
+            ("LIVEKIT_API_KEY", "APIkey"),
+            ("LIVEKIT_API_SECRET", secret),
+        ]))
+        .unwrap();
+        let text = config.describe().join("\n");
+        assert!(!text.contains(secret), "{text}");
+        assert!(
+            text.contains("LIVEKIT_API_SECRET=[REDACTED] (38 characters)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("HOST=0.0.0.0") && text.contains("LIVEKIT_API_KEY=APIkey"),
+            "{text}"
+        );
+        assert!(config.warnings().is_empty(), "{:?}", config.warnings());
+    }
+}

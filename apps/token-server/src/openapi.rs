@@ -1,0 +1,33 @@
+//! The OpenAPI 3.1 document, generated from the handlers' own annotations.
+
+use utoipa::OpenApi;
+
+use crate::problem::ProblemDetails;
+use crate::routes::{health, token};
+
+/// The API description served at `/api-docs/openapi.json` and committed at
+/// `docs/api/openapi.json`.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "OpenConnect Video token server",
+        description = "Issues signed join tickets (access token + server URL) for self-hosted \
+            LiveKit rooms. Errors are RFC 9457 problem details (`application/problem+json`) with \
+            a stable `code`.",
+        license(name = "Apache-2.0", identifier = "Apache-2.0")
+    ),
+    paths(token::issue_token, health::healthz, health::readyz),
+    components(schemas(ProblemDetails)),
+    tags(
+        (name = "tokens", description = "Join tickets for video rooms."),
+        (name = "health", description = "Liveness and readiness probes.")
+    )
+)]
+pub struct ApiDoc;
+
+/// The document as pretty-printed JSON with a trailing newline, as committed.
+pub fn openapi_json() -> String {
+    let mut json = ApiDoc::openapi().to_pretty_json().unwrap_or_default();
+    json.push('\n');
+    json
+}

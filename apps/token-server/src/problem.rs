@@ -1,0 +1,263 @@
+//! HTTP errors as RFC 9457 problem details.
+//!
+//! Every error the server answers is an [`ApiError`]: it maps to a status, a stable
+//! machine-readable `code`, a fixed `title` and a `detail` written for the caller. Causes that
+//! are ours (provider failures) go to the log with their full chain; the body says only what
+//! the caller can act on.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use utoipa::ToSchema;
+use video_core::{NameError, ProviderError, QueryDecodeError};
+
+/// The media type of every error body.
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// An RFC 9457 problem details object, with a stable `code` extension member.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[schema(example = json!({
+    "type": "urn:openconnect-video:problem:missing_parameter",
+    "title": "Missing parameter",
+    "status": 400,
+    "detail": "The `room` query parameter is required.",
+    "code": "missing_parameter",
+    "parameter": "room"
+}))]
+pub struct ProblemDetails {
+    /// A URI that identifies the problem type: `urn:openconnect-video:problem:{code}`.
+    #[serde(rename = "type")]
+    pub problem_type: String,
+    /// A short, fixed summary of the problem type.
+    pub title: &'static str,
+    /// The HTTP status code.
+    pub status: u16,
+    /// What went wrong with this request, for a person. Never repeats the input.
+    pub detail: String,
+    /// A stable, machine-readable error code (see `docs/api/README.md`).
+    pub code: &'static str,
+    /// The query parameter at fault, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parameter: Option<&'static str>,
+}
+
+/// Everything the HTTP API can answer with instead of success.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// A required query parameter is absent.
+    #[error("missing query parameter `{0}`")]
+    MissingParameter(&'static str),
+    /// A query parameter appears more than once.
+    #[error("duplicated query parameter `{0}`")]
+    DuplicateParameter(&'static str),
+    /// The query has a parameter this endpoint does not accept.
+    #[error("unknown query parameter")]
+    UnknownParameter,
+    /// The query string is not valid form encoding or not UTF-8.
+    #[error("malformed query string")]
+    MalformedQuery(#[source] QueryDecodeError),
+    /// A name parameter breaks the name rules.
+    #[error("invalid query parameter `{parameter}`")]
+    InvalidName {
+        /// The parameter.
+        parameter: &'static str,
+        /// The rule it broke.
+        #[source]
+        source: NameError,
+    },
+    /// `role` is not one of the roles.
+    #[error("unknown role")]
+    UnknownRole,
+    /// No such resource.
+    #[error("not found")]
+    NotFound,
+    /// The resource exists but not with this method.
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    /// The provider could not issue a ticket.
+    #[error("the provider could not issue a ticket")]
+    Provider(#[source] ProviderError),
+    /// The provider is not ready (readiness probe).
+    #[error("the provider is not ready")]
+    NotReady(#[source] ProviderError),
+}
+
+impl ApiError {
+    /// The stable machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::MissingParameter(_) => "missing_parameter",
+            Self::DuplicateParameter(_) => "duplicate_parameter",
+            Self::UnknownParameter => "unknown_parameter",
+            Self::MalformedQuery(_) => "malformed_query",
+            Self::InvalidName {
+                source: NameError::Empty,
+                ..
+            } => "empty_parameter",
+            Self::InvalidName {
+                source: NameError::TooLong { .. },
+                ..
+            } => "parameter_too_long",
+            Self::InvalidName {
+                source: NameError::ControlCharacter { .. },
+                ..
+            } => "invalid_characters",
+            Self::UnknownRole => "unknown_role",
+            Self::NotFound => "not_found",
+            Self::MethodNotAllowed => "method_not_allowed",
+            Self::Provider(ProviderError::Unavailable { .. }) => "provider_unavailable",
+            Self::Provider(ProviderError::Internal { .. }) => "internal_error",
+            Self::NotReady(_) => "not_ready",
+        }
+    }
+
+    fn title(&self) -> &'static str {
+        match self {
+            Self::MissingParameter(_) => "Missing parameter",
+            Self::DuplicateParameter(_) => "Duplicated parameter",
+            Self::UnknownParameter => "Unknown parameter",
+            Self::MalformedQuery(_) => "Malformed query string",
+            Self::InvalidName {
+                source: NameError::Empty,
+                ..
+            } => "Empty parameter",
+            Self::InvalidName {
+                source: NameError::TooLong { .. },
+                ..
+            } => "Parameter too long",
+            Self::InvalidName {
+                source: NameError::ControlCharacter { .. },
+                ..
+            } => "Invalid characters",
+            Self::UnknownRole => "Unknown role",
+            Self::NotFound => "Not found",
+            Self::MethodNotAllowed => "Method not allowed",
+            Self::Provider(ProviderError::Unavailable { .. }) => "Video provider unavailable",
+            Self::Provider(ProviderError::Internal { .. }) => "Internal error",
+            Self::NotReady(_) => "Not ready",
+        }
+    }
+
+    fn detail(&self) -> String {
+        match self {
+            Self::MissingParameter(p) => format!("The `{p}` query parameter is required."),
+            Self::DuplicateParameter(p) => {
+                format!("The `{p}` query parameter must appear at most once.")
+            }
+            Self::UnknownParameter => {
+                "The query accepts only the parameters room, user, name and role.".to_owned()
+            }
+            Self::MalformedQuery(QueryDecodeError::MalformedPercentEncoding { .. }) => {
+                "The query string has a `%` that is not followed by two hexadecimal digits."
+                    .to_owned()
+            }
+            Self::MalformedQuery(QueryDecodeError::InvalidUtf8) => {
+                "The query string does not decode to valid UTF-8.".to_owned()
+            }
+            Self::InvalidName { parameter, source } => {
+                format!("The `{parameter}` query parameter {source}.")
+            }
+            Self::UnknownRole => {
+                "The `role` query parameter must be one of: host, participant, viewer.".to_owned()
+            }
+            Self::NotFound => "There is no resource at this path.".to_owned(),
+            Self::MethodNotAllowed => "This resource only answers GET requests.".to_owned(),
+            Self::Provider(ProviderError::Unavailable { .. }) => {
+                "The video provider cannot issue tokens right now; try again later.".to_owned()
+            }
+            Self::Provider(ProviderError::Internal { .. }) => {
+                "The server failed to issue a token. The error has been logged.".to_owned()
+            }
+            Self::NotReady(_) => "The video provider cannot issue tokens right now.".to_owned(),
+        }
+    }
+
+    fn parameter(&self) -> Option<&'static str> {
+        match self {
+            Self::MissingParameter(p) | Self::DuplicateParameter(p) => Some(p),
+            Self::InvalidName { parameter, .. } => Some(parameter),
+            Self::UnknownRole => Some("role"),
+            _ => None,
+        }
+    }
+
+    /// The problem details body of this error.
+    pub fn problem(&self) -> ProblemDetails {
+        let code = self.code();
+        ProblemDetails {
+            problem_type: format!("urn:openconnect-video:problem:{code}"),
+            title: self.title(),
+            status: self.status_code().as_u16(),
+            detail: self.detail(),
+            code,
+            parameter: self.parameter(),
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Provider(ProviderError::Internal { .. }) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Provider(ProviderError::Unavailable { .. }) | Self::NotReady(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+            _ => StatusCode::BAD_REQUEST,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if matches!(self, Self::Provider(_) | Self::NotReady(_)) {
+            // Ours, not the caller's: the whole chain goes to the log, never to the body.
+            log::error!("{}", error_chain(self));
+        }
+        let mut response = HttpResponse::build(self.status_code());
+        response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
+        if let Self::MethodNotAllowed = self {
+            response.insert_header((header::ALLOW, HeaderValue::from_static("GET")));
+        }
+        match serde_json::to_vec(&self.problem()) {
+            Ok(body) => response.body(body),
+            // Serializing strings and integers cannot fail; answer without a body if it did.
+            Err(_) => response.finish(),
+        }
+    }
+}
+
+/// `error: cause: cause…`, for the log.
+pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chains_join_every_cause() {
+        let error = ApiError::Provider(ProviderError::Internal {
+            provider: "livekit",
+            source: "signing failed".into(),
+        });
+        assert_eq!(
+            error_chain(&error),
+            "the provider could not issue a ticket: the livekit video provider failed: signing failed"
+        );
+        let body = error.problem();
+        assert_eq!((body.status, body.code), (500, "internal_error"));
+        assert!(
+            !body.detail.contains("signing failed"),
+            "internals stay in the log"
+        );
+    }
+}

@@ -1,0 +1,245 @@
+//! `GET /api/video/token`: a signed join ticket for one participant in one room.
+
+use std::time::SystemTime;
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Serialize;
+use utoipa::{IntoParams, ToSchema};
+use video_core::{
+    DisplayName, JoinRequest, JoinTicket, NameError, ParticipantIdentity, Role, RoomName,
+    decode_query_component,
+};
+
+use crate::problem::{ApiError, ProblemDetails};
+use crate::startup::AppState;
+
+/// The query parameters of `GET /api/video/token`.
+///
+/// Names follow the same rules: 1 to 256 bytes of UTF-8, no control characters, kept exactly
+/// as given (case and white space are significant). The query must be valid
+/// `application/x-www-form-urlencoded` UTF-8 (`+` is a space, `%2B` a plus sign); each
+/// parameter may appear once, and no other parameter is accepted.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // Documents the query for OpenAPI; the handler parses the raw query strictly.
+pub(crate) struct TokenQuery {
+    /// The room to join, e.g. `physics-101`. LiveKit creates it on first join.
+    #[param(min_length = 1, max_length = 256, example = "physics-101")]
+    room: String,
+    /// The participant's stable identity, e.g. the LMS user id.
+    #[param(min_length = 1, max_length = 256, example = "student-42")]
+    user: String,
+    /// The name other participants see (optional).
+    #[param(min_length = 1, max_length = 256, example = "Ada Lovelace")]
+    name: Option<String>,
+    /// The role: `host` (instructor), `participant` (student, the default) or `viewer`
+    /// (observer, subscribe only).
+    #[param(inline, example = "participant")]
+    role: Option<RoleParam>,
+}
+
+/// A role's wire name.
+#[derive(ToSchema)]
+#[schema(as = Role)]
+#[allow(dead_code)] // Documents the accepted values for OpenAPI.
+pub(crate) enum RoleParam {
+    /// Instructor: publishes any source, publishes data, moderates the room.
+    #[schema(rename = "host")]
+    Host,
+    /// Student: publishes camera and microphone, publishes data, subscribes.
+    #[schema(rename = "participant")]
+    Participant,
+    /// Observer: subscribes only.
+    #[schema(rename = "viewer")]
+    Viewer,
+}
+
+/// A join ticket: what the client needs to connect to the video server.
+#[derive(Serialize, ToSchema)]
+#[schema(example = json!({
+    "token": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJleHAiOjE3OTU1MDgwMDAsImlzcyI6ImRldmtleSIsIm5iZiI6MTc5NTQ4NjQwMCwic3ViIjoic3R1ZGVudC00MiIsInZpZGVvIjp7InJvb20iOiJwaHlzaWNzLTEwMSIsInJvb21Kb2luIjp0cnVlfX0.signature",
+    "url": "ws://localhost:7880",
+    "identity": "student-42",
+    "room": "physics-101",
+    "expires_at": "2026-11-24T07:00:00Z"
+}))]
+pub(crate) struct TokenResponse {
+    /// The access token (a JWT for LiveKit). A credential: hand it to this participant only.
+    token: String,
+    /// The video server URL the client connects to with the token.
+    url: String,
+    /// The identity the token was issued to.
+    identity: String,
+    /// The room the token admits to.
+    room: String,
+    /// When the token expires (RFC 3339, UTC).
+    #[schema(format = DateTime)]
+    expires_at: String,
+}
+
+impl From<JoinTicket> for TokenResponse {
+    fn from(ticket: JoinTicket) -> Self {
+        Self {
+            token: ticket.token().to_owned(),
+            expires_at: rfc3339(ticket.expires_at),
+            url: ticket.url,
+            identity: ticket.identity.into_string(),
+            room: ticket.room.into_string(),
+        }
+    }
+}
+
+fn rfc3339(time: SystemTime) -> String {
+    humantime::format_rfc3339_seconds(time).to_string()
+}
+
+/// Issue a join ticket.
+///
+/// Returns a signed access token for `user` in `room` with the permissions of `role`, and the
+/// URL of the video server to connect to. Every response carries `Cache-Control: no-store`:
+/// the token is a credential and must not be cached by browsers or proxies.
+///
+/// Until caller authentication is configured, any caller may ask for any room, user and role:
+/// run the server only where the LMS backend or a trusted network is the only caller.
+#[utoipa::path(
+    get,
+    path = "/api/video/token",
+    tag = "tokens",
+    params(TokenQuery),
+    responses(
+        (status = 200, description = "A join ticket.", body = TokenResponse,
+            headers(("Cache-Control" = String, description = "Always `no-store`."))),
+        (status = 400, description = "A query parameter is missing, empty, too long, \
+            duplicated, unknown, malformed or has control characters; or the role is unknown.",
+            body = ProblemDetails, content_type = "application/problem+json",
+            examples(
+                ("missing_parameter" = (value = json!({"type": "urn:openconnect-video:problem:missing_parameter", "title": "Missing parameter", "status": 400, "detail": "The `room` query parameter is required.", "code": "missing_parameter", "parameter": "room"}))),
+                ("empty_parameter" = (value = json!({"type": "urn:openconnect-video:problem:empty_parameter", "title": "Empty parameter", "status": 400, "detail": "The `user` query parameter must not be empty.", "code": "empty_parameter", "parameter": "user"}))),
+                ("parameter_too_long" = (value = json!({"type": "urn:openconnect-video:problem:parameter_too_long", "title": "Parameter too long", "status": 400, "detail": "The `room` query parameter must be at most 256 bytes of UTF-8, got 257.", "code": "parameter_too_long", "parameter": "room"}))),
+                ("invalid_characters" = (value = json!({"type": "urn:openconnect-video:problem:invalid_characters", "title": "Invalid characters", "status": 400, "detail": "The `user` query parameter must not contain control characters (found one at byte 3).", "code": "invalid_characters", "parameter": "user"}))),
+                ("duplicate_parameter" = (value = json!({"type": "urn:openconnect-video:problem:duplicate_parameter", "title": "Duplicated parameter", "status": 400, "detail": "The `room` query parameter must appear at most once.", "code": "duplicate_parameter", "parameter": "room"}))),
+                ("unknown_parameter" = (value = json!({"type": "urn:openconnect-video:problem:unknown_parameter", "title": "Unknown parameter", "status": 400, "detail": "The query accepts only the parameters room, user, name and role.", "code": "unknown_parameter"}))),
+                ("malformed_query" = (value = json!({"type": "urn:openconnect-video:problem:malformed_query", "title": "Malformed query string", "status": 400, "detail": "The query string has a `%` that is not followed by two hexadecimal digits.", "code": "malformed_query"}))),
+                ("unknown_role" = (value = json!({"type": "urn:openconnect-video:problem:unknown_role", "title": "Unknown role", "status": 400, "detail": "The `role` query parameter must be one of: host, participant, viewer.", "code": "unknown_role", "parameter": "role"})))
+            )),
+        (status = 405, description = "Only GET is allowed.", body = ProblemDetails,
+            content_type = "application/problem+json",
+            headers(("Allow" = String, description = "`GET`")),
+            example = json!({"type": "urn:openconnect-video:problem:method_not_allowed", "title": "Method not allowed", "status": 405, "detail": "This resource only answers GET requests.", "code": "method_not_allowed"})),
+        (status = 500, description = "The server failed to issue a token (logged).",
+            body = ProblemDetails, content_type = "application/problem+json",
+            example = json!({"type": "urn:openconnect-video:problem:internal_error", "title": "Internal error", "status": 500, "detail": "The server failed to issue a token. The error has been logged.", "code": "internal_error"})),
+        (status = 503, description = "The video provider cannot issue tokens right now.",
+            body = ProblemDetails, content_type = "application/problem+json",
+            example = json!({"type": "urn:openconnect-video:problem:provider_unavailable", "title": "Video provider unavailable", "status": 503, "detail": "The video provider cannot issue tokens right now; try again later.", "code": "provider_unavailable"})),
+    )
+)]
+pub(crate) async fn issue_token(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let join = parse_join_request(request.query_string())?;
+    let ticket = state
+        .provider
+        .join(&join)
+        .await
+        .map_err(ApiError::Provider)?;
+    Ok(HttpResponse::Ok().json(TokenResponse::from(ticket)))
+}
+
+/// Parses the raw query string strictly into a [`JoinRequest`].
+pub(crate) fn parse_join_request(query: &str) -> Result<JoinRequest, ApiError> {
+    let mut room = None;
+    let mut user = None;
+    let mut name = None;
+    let mut role = None;
+    for pair in query.split('&').filter(|pair| !pair.is_empty()) {
+        let (raw_key, raw_value) = pair.split_once('=').unwrap_or((pair, ""));
+        let key = decode_query_component(raw_key).map_err(ApiError::MalformedQuery)?;
+        let value = decode_query_component(raw_value).map_err(ApiError::MalformedQuery)?;
+        let (slot, parameter) = match key.as_ref() {
+            "room" => (&mut room, "room"),
+            "user" => (&mut user, "user"),
+            "name" => (&mut name, "name"),
+            "role" => (&mut role, "role"),
+            _ => return Err(ApiError::UnknownParameter),
+        };
+        if slot.replace(value.into_owned()).is_some() {
+            return Err(ApiError::DuplicateParameter(parameter));
+        }
+    }
+    let invalid = |parameter| move |source: NameError| ApiError::InvalidName { parameter, source };
+    let room = RoomName::parse(room.ok_or(ApiError::MissingParameter("room"))?)
+        .map_err(invalid("room"))?;
+    let user = ParticipantIdentity::parse(user.ok_or(ApiError::MissingParameter("user"))?)
+        .map_err(invalid("user"))?;
+    let role = match role {
+        None => Role::default(),
+        Some(role) => role.parse().map_err(|_| ApiError::UnknownRole)?,
+    };
+    let request = JoinRequest::new(room, user, role);
+    Ok(match name {
+        None => request,
+        Some(name) => request.with_display_name(DisplayName::parse(name).map_err(invalid("name"))?),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn parses_a_full_query() {
+        let request =
+            parse_join_request("room=physics+101&user=s%C3%A9b&name=S%C3%A9b+B.&role=viewer")
+                .unwrap();
+        assert_eq!(request.room().as_str(), "physics 101");
+        assert_eq!(request.identity().as_str(), "séb");
+        assert_eq!(
+            request.display_name().map(DisplayName::as_str),
+            Some("Séb B.")
+        );
+        assert_eq!(request.role(), Role::Viewer);
+    }
+
+    #[test]
+    fn role_defaults_to_participant_and_empty_pairs_are_skipped() {
+        let request = parse_join_request("&room=a&&user=b&").unwrap();
+        assert_eq!(request.role(), Role::Participant);
+        assert_eq!(request.display_name(), None);
+    }
+
+    #[test]
+    fn refuses_bad_queries_with_the_right_code() {
+        let long = "x".repeat(257);
+        let cases = [
+            ("", "missing_parameter"),
+            ("room=a", "missing_parameter"),
+            ("user=a", "missing_parameter"),
+            ("room=&user=a", "empty_parameter"),
+            ("room&user=a", "empty_parameter"),
+            ("room=a&user=a&name=", "empty_parameter"),
+            (&format!("room={long}&user=a") as &str, "parameter_too_long"),
+            ("room=a&user=a%0A", "invalid_characters"),
+            ("room=a&room=b&user=c", "duplicate_parameter"),
+            ("room=a&user=b&admin=1", "unknown_parameter"),
+            ("room=a%&user=b", "malformed_query"),
+            ("room=a&user=%FF", "malformed_query"),
+            ("ro%zzom=a&user=b", "malformed_query"),
+            ("room=a&user=b&role=admin", "unknown_role"),
+            ("room=a&user=b&role=Host", "unknown_role"),
+        ];
+        for (query, code) in cases {
+            let error = parse_join_request(query).map(|_| ()).unwrap_err();
+            assert_eq!(error.code(), code, "{query}");
+        }
+    }
+
+    #[test]
+    fn expiry_is_rfc3339_utc() {
+        let time = SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_500_000);
+        assert_eq!(rfc3339(time), "2026-11-24T06:00:00Z");
+    }
+}

@@ -1,0 +1,373 @@
+//! Validated names: rooms, participant identities and display names.
+//!
+//! # Rules
+//!
+//! [`RoomName`], [`ParticipantIdentity`] and [`DisplayName`] share one set of rules. A value is
+//! accepted exactly when it
+//!
+//! 1. is not empty,
+//! 2. is at most [`MAX_NAME_BYTES`] (256) bytes long when encoded as UTF-8 (so at most 256 ASCII
+//!    characters, fewer for other scripts: `"é"` is two bytes, `"漢"` three), and
+//! 3. contains no control character: nothing for which [`char::is_control`] holds, i.e. the
+//!    Unicode general category `Cc` (U+0000–U+001F, U+007F–U+009F: NUL, tab, newline, escape…).
+//!
+//! Nothing else is changed or refused: values are case-sensitive, white space (other than the
+//! control characters above) is kept as given and is significant, and no Unicode normalization
+//! is applied. Two different inputs therefore always stay two different names; nothing is
+//! trimmed, folded or repaired.
+//!
+//! # Decoding wire input
+//!
+//! [`decode_query_component`] decodes one `application/x-www-form-urlencoded` value (a query
+//! parameter) strictly: `+` is a space, `%XX` must be followed by exactly two hexadecimal digits,
+//! and the decoded bytes must be valid UTF-8. Anything else is refused with a
+//! [`QueryDecodeError`]; it is never repaired with replacement characters.
+
+use std::borrow::Cow;
+use std::fmt;
+
+/// The longest accepted name, in bytes of UTF-8.
+pub const MAX_NAME_BYTES: usize = 256;
+
+/// Why a string is not a valid name. The messages never repeat the rejected value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum NameError {
+    /// The value is the empty string.
+    #[error("must not be empty")]
+    Empty,
+    /// The value is longer than [`MAX_NAME_BYTES`] bytes of UTF-8.
+    #[error("must be at most {max} bytes of UTF-8, got {len}", max = MAX_NAME_BYTES)]
+    TooLong {
+        /// The length of the rejected value in bytes.
+        len: usize,
+    },
+    /// The value contains a control character.
+    #[error("must not contain control characters (found one at byte {index})")]
+    ControlCharacter {
+        /// Byte offset of the first control character.
+        index: usize,
+    },
+}
+
+fn check(value: &str) -> Result<(), NameError> {
+    if value.is_empty() {
+        return Err(NameError::Empty);
+    }
+    if value.len() > MAX_NAME_BYTES {
+        return Err(NameError::TooLong { len: value.len() });
+    }
+    match value.char_indices().find(|(_, c)| c.is_control()) {
+        Some((index, _)) => Err(NameError::ControlCharacter { index }),
+        None => Ok(()),
+    }
+}
+
+macro_rules! validated_name {
+    ($(#[$meta:meta])* $name:ident) => {
+        $(#[$meta])*
+        #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name(String);
+
+        impl $name {
+            /// Parses a value, accepting it only if it follows the [module rules](self).
+            pub fn parse(value: impl Into<String>) -> Result<Self, NameError> {
+                let value = value.into();
+                check(&value)?;
+                Ok(Self(value))
+            }
+
+            /// The validated value.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+
+            /// Consumes the name and returns the validated value.
+            pub fn into_string(self) -> String {
+                self.0
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_tuple(stringify!($name)).field(&self.0).finish()
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = NameError;
+
+            fn from_str(value: &str) -> Result<Self, NameError> {
+                Self::parse(value)
+            }
+        }
+    };
+}
+
+validated_name!(
+    /// The name of a room, e.g. `physics-101`. See the [module rules](self).
+    RoomName
+);
+validated_name!(
+    /// The stable identity of a participant, e.g. the LMS user id. See the [module rules](self).
+    ///
+    /// Providers use it as the participant's unique key inside a room: two connections with the
+    /// same identity are the same participant.
+    ParticipantIdentity
+);
+validated_name!(
+    /// The human-readable name shown to other participants, e.g. `Ada Lovelace`. See the
+    /// [module rules](self).
+    DisplayName
+);
+
+/// Why a query-string component could not be decoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum QueryDecodeError {
+    /// A `%` that is not followed by two hexadecimal digits.
+    #[error("malformed percent-encoding at byte {index}")]
+    MalformedPercentEncoding {
+        /// Byte offset of the offending `%` in the raw component.
+        index: usize,
+    },
+    /// The decoded bytes are not valid UTF-8.
+    #[error("decoded bytes are not valid UTF-8")]
+    InvalidUtf8,
+}
+
+/// Decodes one `application/x-www-form-urlencoded` component strictly.
+///
+/// `+` becomes a space and `%XX` the byte `0xXX`. A `%` without two hexadecimal digits after it,
+/// or a result that is not UTF-8, is an error: the input is never repaired, so two different
+/// inputs never decode to the same string. Borrows the input when there is nothing to decode.
+///
+/// ```
+/// use video_core::{decode_query_component, QueryDecodeError};
+///
+/// assert_eq!(decode_query_component("Ada+L%C3%B6we").unwrap(), "Ada Löwe");
+/// assert_eq!(
+///     decode_query_component("100%"),
+///     Err(QueryDecodeError::MalformedPercentEncoding { index: 3 })
+/// );
+/// assert_eq!(decode_query_component("%FF"), Err(QueryDecodeError::InvalidUtf8));
+/// ```
+pub fn decode_query_component(raw: &str) -> Result<Cow<'_, str>, QueryDecodeError> {
+    if !raw.bytes().any(|b| b == b'%' || b == b'+') {
+        return Ok(Cow::Borrowed(raw));
+    }
+    let bytes = raw.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            b'%' => {
+                let hex = |offset: usize| bytes.get(i + offset).and_then(|b| hex_value(*b));
+                match (hex(1), hex(2)) {
+                    (Some(high), Some(low)) => out.push(high << 4 | low),
+                    _ => return Err(QueryDecodeError::MalformedPercentEncoding { index: i }),
+                }
+                i += 3;
+            }
+            other => {
+                out.push(other);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out)
+        .map(Cow::Owned)
+        .map_err(|_| QueryDecodeError::InvalidUtf8)
+}
+
+fn hex_value(byte: u8) -> Option<u8> {
+    match byte {
+        b'0'..=b'9' => Some(byte - b'0'),
+        b'a'..=b'f' => Some(byte - b'a' + 10),
+        b'A'..=b'F' => Some(byte - b'A' + 10),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn accepts_names_within_the_rules() {
+        for ok in [
+            "a",
+            "physics-101",
+            "Room with spaces",
+            " leading and trailing ",
+            "Ünïcødé 漢字 🎓",
+            &"x".repeat(MAX_NAME_BYTES),
+            &"é".repeat(MAX_NAME_BYTES / 2),
+        ] {
+            let room = RoomName::parse(ok).unwrap_or_else(|e| panic!("{ok:?} refused: {e}"));
+            assert_eq!(room.as_str(), ok, "the value is kept exactly as given");
+        }
+    }
+
+    #[test]
+    fn refuses_names_outside_the_rules_with_a_reason_per_case() {
+        let cases: &[(&str, NameError, &str)] = &[
+            ("", NameError::Empty, "empty"),
+            (
+                &"x".repeat(257),
+                NameError::TooLong { len: 257 },
+                "257 bytes",
+            ),
+            (
+                &"é".repeat(129),
+                NameError::TooLong { len: 258 },
+                "129 two-byte chars",
+            ),
+            ("a\0b", NameError::ControlCharacter { index: 1 }, "NUL"),
+            ("tab\there", NameError::ControlCharacter { index: 3 }, "tab"),
+            (
+                "line\n",
+                NameError::ControlCharacter { index: 4 },
+                "newline",
+            ),
+            ("\u{7f}", NameError::ControlCharacter { index: 0 }, "DEL"),
+            (
+                "é\u{85}",
+                NameError::ControlCharacter { index: 2 },
+                "C1 NEL",
+            ),
+            (
+                "\u{1b}[31m",
+                NameError::ControlCharacter { index: 0 },
+                "ESC",
+            ),
+        ];
+        for (input, expected, why) in cases {
+            assert_eq!(ParticipantIdentity::parse(*input), Err(*expected), "{why}");
+        }
+    }
+
+    #[test]
+    fn error_messages_state_the_rule_and_never_the_value() {
+        let secretish = format!("{}{}", "s3cr3t", "y".repeat(300));
+        let message = RoomName::parse(secretish).unwrap_err().to_string();
+        assert_eq!(message, "must be at most 256 bytes of UTF-8, got 306");
+        assert_eq!(
+            RoomName::parse("s3cr3t\n").unwrap_err().to_string(),
+            "must not contain control characters (found one at byte 6)"
+        );
+        assert_eq!(
+            DisplayName::parse("").unwrap_err().to_string(),
+            "must not be empty"
+        );
+    }
+
+    #[test]
+    fn names_convert_and_display() {
+        let identity: ParticipantIdentity = "alice".parse().unwrap();
+        assert_eq!(identity.to_string(), "alice");
+        assert_eq!(identity.as_ref(), "alice");
+        assert_eq!(format!("{identity:?}"), r#"ParticipantIdentity("alice")"#);
+        assert_eq!(identity.into_string(), "alice");
+    }
+
+    #[test]
+    fn decodes_form_encoding() {
+        let cases = [
+            ("plain", "plain"),
+            ("a+b", "a b"),
+            ("a%2Bb", "a+b"),
+            ("%41%62%63", "Abc"),
+            ("%e6%bc%a2", "漢"),
+            ("%25", "%"),
+            ("", ""),
+        ];
+        for (raw, decoded) in cases {
+            assert_eq!(decode_query_component(raw).unwrap(), decoded, "{raw}");
+        }
+    }
+
+    #[test]
+    fn refuses_malformed_encoding_instead_of_repairing_it() {
+        use QueryDecodeError::*;
+        let cases = [
+            ("%", MalformedPercentEncoding { index: 0 }),
+            ("ab%4", MalformedPercentEncoding { index: 2 }),
+            ("%zz", MalformedPercentEncoding { index: 0 }),
+            ("%4g", MalformedPercentEncoding { index: 0 }),
+            ("ok%20then%", MalformedPercentEncoding { index: 9 }),
+            ("%FF", InvalidUtf8),
+            ("%C3", InvalidUtf8),
+            ("%C3%28", InvalidUtf8),
+            ("%ED%A0%80", InvalidUtf8), // an encoded UTF-16 surrogate
+        ];
+        for (raw, expected) in cases {
+            assert_eq!(decode_query_component(raw), Err(expected), "{raw}");
+        }
+    }
+
+    fn encode(value: &str) -> String {
+        value
+            .bytes()
+            .map(|b| match b {
+                b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                    (b as char).to_string()
+                }
+                b' ' => "+".to_owned(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect()
+    }
+
+    proptest! {
+        #[test]
+        fn parse_never_panics_and_accepts_exactly_the_rules(value in any::<String>()) {
+            let expected_ok = !value.is_empty()
+                && value.len() <= MAX_NAME_BYTES
+                && !value.chars().any(char::is_control);
+            match RoomName::parse(value.clone()) {
+                Ok(room) => {
+                    prop_assert!(expected_ok);
+                    prop_assert_eq!(room.as_str(), value.as_str());
+                }
+                Err(_) => prop_assert!(!expected_ok),
+            }
+        }
+
+        #[test]
+        fn decoding_round_trips_every_string(value in any::<String>()) {
+            let encoded = encode(&value);
+            prop_assert_eq!(decode_query_component(&encoded).unwrap(), value);
+        }
+
+        #[test]
+        fn decoding_never_panics_and_fails_only_on_bad_escapes_or_utf8(raw in "[%+a-fA-F0-9zé]{0,16}") {
+            match decode_query_component(&raw) {
+                // A replacement character appears only when the input spelled it out.
+                Ok(decoded) => {
+                    let replacement = decoded.contains(char::REPLACEMENT_CHARACTER);
+                    prop_assert!(!replacement || raw.to_ascii_uppercase().contains("%EF%BF%BD"));
+                }
+                Err(QueryDecodeError::MalformedPercentEncoding { index }) => {
+                    prop_assert_eq!(raw.as_bytes()[index], b'%');
+                }
+                Err(QueryDecodeError::InvalidUtf8) => prop_assert!(raw.contains('%')),
+            }
+        }
+    }
+}

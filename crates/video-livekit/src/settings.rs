@@ -1,0 +1,406 @@
+use std::fmt;
+use std::time::Duration;
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use video_core::config::{AppEnv, ConfigError, Environment};
+
+const URL_RULE: &str = "must be a ws://, wss://, http:// or https:// URL with a host";
+const TTL_RULE: &str =
+    "must be a number of hours greater than 0 and at most 24 (fractions allowed, e.g. 0.25)";
+
+/// How to reach and sign for one LiveKit deployment.
+///
+/// `Debug` shows the API key (it is public: every token names it as `iss`) but never the secret.
+#[derive(Clone)]
+pub struct LiveKitSettings {
+    url: String,
+    api_key: String,
+    api_secret: SecretString,
+    token_ttl: Duration,
+    dev_defaults: Vec<&'static str>,
+}
+
+#[derive(Deserialize)]
+struct RawSettings {
+    url: Option<String>,
+    api_key: Option<String>,
+    api_secret: Option<String>,
+    token_ttl_hours: Option<String>,
+}
+
+impl LiveKitSettings {
+    /// The URL of `livekit-server --dev`, used in development when `LIVEKIT_URL` is unset.
+    pub const DEV_URL: &'static str = "ws://localhost:7880";
+    /// The API key of `livekit-server --dev`; refused in production.
+    pub const DEV_API_KEY: &'static str = "devkey";
+    /// The API secret of `livekit-server --dev`; refused in production.
+    pub const DEV_API_SECRET: &'static str = "secret";
+    /// The token lifetime when `LIVEKIT_TOKEN_TTL_HOURS` is unset: 6 hours, as LiveKit's SDKs.
+    pub const DEFAULT_TOKEN_TTL: Duration = Duration::from_secs(6 * 3600);
+    /// The longest accepted token lifetime: 24 hours.
+    pub const MAX_TOKEN_TTL: Duration = Duration::from_secs(24 * 3600);
+    /// The shortest API secret accepted in production, in characters.
+    pub const MIN_PRODUCTION_SECRET_CHARS: usize = 32;
+
+    /// Settings for the given server, key and secret, with the default token lifetime.
+    ///
+    /// Checks that the URL is a `ws`, `wss`, `http` or `https` URL with a host and that key
+    /// and secret are not empty. The production rules of [`from_env`](Self::from_env) (secret
+    /// length, no development credentials) are the caller's to apply here.
+    pub fn new(url: &str, api_key: &str, api_secret: SecretString) -> Result<Self, ConfigError> {
+        check_url(url)?;
+        if api_key.is_empty() {
+            return Err(ConfigError::invalid("LIVEKIT_API_KEY", "must not be empty"));
+        }
+        if api_secret.expose_secret().is_empty() {
+            return Err(ConfigError::invalid(
+                "LIVEKIT_API_SECRET",
+                "must not be empty",
+            ));
+        }
+        Ok(Self {
+            url: url.to_owned(),
+            api_key: api_key.to_owned(),
+            api_secret,
+            token_ttl: Self::DEFAULT_TOKEN_TTL,
+            dev_defaults: Vec::new(),
+        })
+    }
+
+    /// Sets how long issued tokens stay valid: more than 0 and at most 24 hours, rounded to
+    /// whole seconds (JWT times are whole seconds).
+    pub fn with_token_ttl(mut self, ttl: Duration) -> Result<Self, ConfigError> {
+        let seconds = ttl.as_secs() + u64::from(ttl.subsec_nanos() >= 500_000_000);
+        if seconds == 0 || ttl > Self::MAX_TOKEN_TTL {
+            return Err(ConfigError::invalid("LIVEKIT_TOKEN_TTL_HOURS", TTL_RULE));
+        }
+        self.token_ttl = Duration::from_secs(seconds);
+        Ok(self)
+    }
+
+    /// Reads `LIVEKIT_URL`, `LIVEKIT_API_KEY`, `LIVEKIT_API_SECRET` and
+    /// `LIVEKIT_TOKEN_TTL_HOURS`.
+    ///
+    /// In [`AppEnv::Development`], an unset URL, key or secret falls back to the values of
+    /// `livekit-server --dev` ([`DEV_URL`](Self::DEV_URL), [`DEV_API_KEY`](Self::DEV_API_KEY),
+    /// [`DEV_API_SECRET`](Self::DEV_API_SECRET)); [`dev_defaults_used`](Self::dev_defaults_used)
+    /// says which, so the caller can warn. In [`AppEnv::Production`] all three must be set, the
+    /// secret must have at least [`MIN_PRODUCTION_SECRET_CHARS`](Self::MIN_PRODUCTION_SECRET_CHARS)
+    /// characters, and the development key and secret are refused.
+    pub fn from_env(env: &Environment, app_env: AppEnv) -> Result<Self, ConfigError> {
+        let raw: RawSettings = env.read("LIVEKIT_")?;
+        let mut dev_defaults = Vec::new();
+        let mut required = |value: Option<String>, variable: &'static str, dev: &str| match value {
+            Some(value) => Ok(value),
+            None if app_env == AppEnv::Development => {
+                dev_defaults.push(variable);
+                Ok(dev.to_owned())
+            }
+            None => Err(ConfigError::missing(
+                variable,
+                "required when APP_ENV=production",
+            )),
+        };
+        let url = required(raw.url, "LIVEKIT_URL", Self::DEV_URL)?;
+        let api_key = required(raw.api_key, "LIVEKIT_API_KEY", Self::DEV_API_KEY)?;
+        let api_secret = required(raw.api_secret, "LIVEKIT_API_SECRET", Self::DEV_API_SECRET)?;
+
+        if app_env == AppEnv::Production {
+            if api_key == Self::DEV_API_KEY {
+                return Err(ConfigError::invalid(
+                    "LIVEKIT_API_KEY",
+                    "must not be the development key when APP_ENV=production",
+                ));
+            }
+            if api_secret == Self::DEV_API_SECRET {
+                return Err(ConfigError::invalid(
+                    "LIVEKIT_API_SECRET",
+                    "must not be the development secret when APP_ENV=production",
+                ));
+            }
+            if api_secret.chars().count() < Self::MIN_PRODUCTION_SECRET_CHARS {
+                return Err(ConfigError::invalid(
+                    "LIVEKIT_API_SECRET",
+                    "must be at least 32 characters when APP_ENV=production",
+                ));
+            }
+        }
+
+        let token_ttl = match raw.token_ttl_hours {
+            None => Self::DEFAULT_TOKEN_TTL,
+            Some(hours) => parse_ttl_hours(&hours)?,
+        };
+        let mut settings =
+            Self::new(&url, &api_key, api_secret.into())?.with_token_ttl(token_ttl)?;
+        settings.dev_defaults = dev_defaults;
+        Ok(settings)
+    }
+
+    /// The URL clients connect to.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The API key: the `iss` of every token.
+    pub fn api_key(&self) -> &str {
+        &self.api_key
+    }
+
+    /// The API secret that signs tokens.
+    pub fn api_secret(&self) -> &SecretString {
+        &self.api_secret
+    }
+
+    /// How long issued tokens stay valid (`exp - nbf`), in whole seconds.
+    pub fn token_ttl(&self) -> Duration {
+        self.token_ttl
+    }
+
+    /// The variables that were unset and fell back to the `livekit-server --dev` values
+    /// (development only); empty when everything was configured.
+    pub fn dev_defaults_used(&self) -> &[&'static str] {
+        &self.dev_defaults
+    }
+}
+
+impl fmt::Debug for LiveKitSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LiveKitSettings")
+            .field("url", &self.url)
+            .field("api_key", &self.api_key)
+            .field("api_secret", &"[REDACTED]")
+            .field("token_ttl", &self.token_ttl)
+            .field("dev_defaults", &self.dev_defaults)
+            .finish()
+    }
+}
+
+fn check_url(url: &str) -> Result<(), ConfigError> {
+    let rest = ["ws://", "wss://", "http://", "https://"]
+        .into_iter()
+        .find_map(|scheme| {
+            url.get(..scheme.len())
+                .filter(|head| head.eq_ignore_ascii_case(scheme))
+                .map(|_| &url[scheme.len()..])
+        })
+        .ok_or_else(|| ConfigError::invalid("LIVEKIT_URL", URL_RULE))?;
+    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let bad_char = |c: char| c.is_whitespace() || c.is_control();
+    if host.is_empty() || host.starts_with(':') || url.chars().any(bad_char) {
+        return Err(ConfigError::invalid("LIVEKIT_URL", URL_RULE));
+    }
+    Ok(())
+}
+
+fn parse_ttl_hours(hours: &str) -> Result<Duration, ConfigError> {
+    let hours: f64 = hours
+        .trim()
+        .parse()
+        .map_err(|_| ConfigError::invalid("LIVEKIT_TOKEN_TTL_HOURS", TTL_RULE))?;
+    if !(hours > 0.0 && hours <= 24.0) {
+        return Err(ConfigError::invalid("LIVEKIT_TOKEN_TTL_HOURS", TTL_RULE));
+    }
+    Ok(Duration::from_secs_f64(hours * 3600.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const STRONG: &str = "0123456789abcdef0123456789abcdef";
+
+    fn env(pairs: &[(&str, &str)]) -> Environment {
+        Environment::from_pairs(pairs.iter().copied())
+    }
+
+    #[test]
+    fn development_falls_back_to_livekit_dev_server_and_says_so() {
+        let settings = LiveKitSettings::from_env(&env(&[]), AppEnv::Development).unwrap();
+        assert_eq!(settings.url(), "ws://localhost:7880");
+        assert_eq!(settings.api_key(), "devkey");
+        assert_eq!(settings.api_secret().expose_secret(), "secret");
+        assert_eq!(settings.token_ttl(), Duration::from_secs(6 * 3600));
+        assert_eq!(
+            settings.dev_defaults_used(),
+            ["LIVEKIT_URL", "LIVEKIT_API_KEY", "LIVEKIT_API_SECRET"]
+        );
+    }
+
+    #[test]
+    fn explicit_values_are_used_as_given() {
+        let settings = LiveKitSettings::from_env(
+            &env(&[
+                ("LIVEKIT_URL", "wss://video.example.edu"),
+                ("LIVEKIT_API_KEY", "APIkey"),
+                ("LIVEKIT_API_SECRET", STRONG),
+                ("LIVEKIT_TOKEN_TTL_HOURS", "0.25"),
+            ]),
+            AppEnv::Production,
+        )
+        .unwrap();
+        assert_eq!(settings.url(), "wss://video.example.edu");
+        assert_eq!(settings.api_key(), "APIkey");
+        assert_eq!(settings.token_ttl(), Duration::from_secs(900));
+        assert!(settings.dev_defaults_used().is_empty());
+    }
+
+    #[test]
+    fn production_requires_each_credential() {
+        let full = [
+            ("LIVEKIT_URL", "wss://video.example.edu"),
+            ("LIVEKIT_API_KEY", "APIkey"),
+            ("LIVEKIT_API_SECRET", STRONG),
+        ];
+        for missing in ["LIVEKIT_URL", "LIVEKIT_API_KEY", "LIVEKIT_API_SECRET"] {
+            let pairs: Vec<_> = full
+                .iter()
+                .copied()
+                .filter(|(k, _)| *k != missing)
+                .collect();
+            let error = LiveKitSettings::from_env(&env(&pairs), AppEnv::Production).unwrap_err();
+            assert_eq!(
+                error,
+                ConfigError::missing(missing, "required when APP_ENV=production")
+            );
+        }
+    }
+
+    #[test]
+    fn production_refuses_weak_or_development_credentials_without_echoing_them() {
+        let cases = [
+            (
+                "devkey",
+                STRONG,
+                "LIVEKIT_API_KEY",
+                "must not be the development key when APP_ENV=production",
+            ),
+            (
+                "APIkey",
+                "secret",
+                "LIVEKIT_API_SECRET",
+                "must not be the development secret when APP_ENV=production",
+            ),
+            (
+                "APIkey",
+                "short-but-not-dev-31-characters",
+                "LIVEKIT_API_SECRET",
+                "must be at least 32 characters when APP_ENV=production",
+            ),
+        ];
+        for (key, secret, variable, rule) in cases {
+            let pairs = [
+                ("LIVEKIT_URL", "wss://video.example.edu"),
+                ("LIVEKIT_API_KEY", key),
+                ("LIVEKIT_API_SECRET", secret),
+            ];
+            let error = LiveKitSettings::from_env(&env(&pairs), AppEnv::Production).unwrap_err();
+            // The whole error is the variable and the rule: no room for the value.
+            assert_eq!(error, ConfigError::invalid(variable, rule));
+        }
+        // 32 multi-byte characters are enough: the rule counts characters.
+        let pairs = [
+            ("LIVEKIT_URL", "wss://x"),
+            ("LIVEKIT_API_KEY", "k"),
+            ("LIVEKIT_API_SECRET", "é".repeat(32).leak() as &str),
+        ];
+        assert!(LiveKitSettings::from_env(&env(&pairs), AppEnv::Production).is_ok());
+    }
+
+    #[test]
+    fn url_must_have_a_supported_scheme_and_a_host() {
+        for ok in [
+            "ws://localhost:7880",
+            "wss://video.example.edu/",
+            "http://10.0.0.5:7880",
+            "HTTPS://Video.Example.edu",
+        ] {
+            assert!(check_url(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "localhost:7880",
+            "ftp://x",
+            "ws://",
+            "wss://:7880",
+            "ws:/x",
+            "ws://ho st",
+            "wss://x\n",
+            "",
+            "é://x",
+        ] {
+            assert_eq!(
+                check_url(bad),
+                Err(ConfigError::invalid("LIVEKIT_URL", URL_RULE)),
+                "{bad:?}"
+            );
+        }
+        let error =
+            LiveKitSettings::from_env(&env(&[("LIVEKIT_URL", "gopher://x")]), AppEnv::Development)
+                .unwrap_err();
+        assert_eq!(error.variable(), "LIVEKIT_URL");
+    }
+
+    #[test]
+    fn ttl_must_be_positive_and_at_most_a_day() {
+        for (hours, seconds) in [
+            ("6", 21_600),
+            ("24", 86_400),
+            ("0.25", 900),
+            (" 1.5 ", 5_400),
+            ("1e-3", 4),
+        ] {
+            let settings = LiveKitSettings::from_env(
+                &env(&[("LIVEKIT_TOKEN_TTL_HOURS", hours)]),
+                AppEnv::Development,
+            )
+            .unwrap();
+            assert_eq!(
+                settings.token_ttl(),
+                Duration::from_secs(seconds),
+                "{hours}"
+            );
+        }
+        for bad in ["0", "-1", "24.01", "NaN", "inf", "six", "0.0001"] {
+            let error = LiveKitSettings::from_env(
+                &env(&[("LIVEKIT_TOKEN_TTL_HOURS", bad)]),
+                AppEnv::Development,
+            )
+            .unwrap_err();
+            assert_eq!(
+                error,
+                ConfigError::invalid("LIVEKIT_TOKEN_TTL_HOURS", TTL_RULE),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn new_refuses_empty_credentials() {
+        assert_eq!(
+            LiveKitSettings::new("ws://x", "", STRONG.into()).unwrap_err(),
+            ConfigError::invalid("LIVEKIT_API_KEY", "must not be empty")
+        );
+        assert_eq!(
+            LiveKitSettings::new("ws://x", "k", "".into()).unwrap_err(),
+            ConfigError::invalid("LIVEKIT_API_SECRET", "must not be empty")
+        );
+        let settings = LiveKitSettings::new("ws://x", "k", STRONG.into()).unwrap();
+        assert_eq!(
+            settings
+                .with_token_ttl(Duration::from_millis(1_500))
+                .unwrap()
+                .token_ttl(),
+            Duration::from_secs(2)
+        );
+    }
+
+    #[test]
+    fn debug_never_shows_the_secret() {
+        let settings = LiveKitSettings::new("ws://x", "APIkey", STRONG.into()).unwrap();
+        let debug = format!("{settings:?}");
+        assert!(
+            !debug.contains(STRONG) && debug.contains("[REDACTED]") && debug.contains("APIkey"),
+            "{debug}"
+        );
+    }
+}
