@@ -33,11 +33,18 @@ impl Application {
     /// Binds `HOST:PORT` and builds the server. Port 0 picks a free port; see
     /// [`address`](Self::address).
     pub fn build(config: &ServerConfig) -> std::io::Result<Self> {
+        Self::build_with_provider(config, config.provider.build())
+    }
+
+    /// Like [`build`](Self::build), but serves `provider` instead of the configured one: for
+    /// embedding a provider of your own, and for tests.
+    pub fn build_with_provider(
+        config: &ServerConfig,
+        provider: Arc<dyn VideoProvider>,
+    ) -> std::io::Result<Self> {
         let listener = TcpListener::bind((config.host, config.port))?;
         let address = listener.local_addr()?;
-        let state = web::Data::new(AppState {
-            provider: config.provider.build(),
-        });
+        let state = web::Data::new(AppState { provider });
         let openapi = ApiDoc::openapi();
         let web_page = config.web_page_dir().map(std::path::Path::to_path_buf);
         let server = HttpServer::new(move || {

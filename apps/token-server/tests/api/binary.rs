@@ -1,0 +1,311 @@
+//! The built binary as an admin runs it: startup errors, logs, shutdown, subcommands.
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use crate::helpers::{API_KEY, API_SECRET, request, verify};
+
+const BIN: &str = env!("CARGO_BIN_EXE_token-server");
+
+/// The binary with a clean environment: only what the test sets.
+fn command(vars: &[(&str, &str)]) -> Command {
+    let mut command = Command::new(BIN);
+    command
+        .env_clear()
+        .envs(vars.iter().copied())
+        .env("WEB_DIST_DIR", "/nonexistent-web-dist");
+    command
+}
+
+fn production(secret: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("APP_ENV", "production".into()),
+        ("LIVEKIT_URL", "wss://video.example.edu".into()),
+        ("LIVEKIT_API_KEY", API_KEY.into()),
+        ("LIVEKIT_API_SECRET", secret.into()),
+    ]
+}
+
+#[test]
+fn startup_errors_name_the_variable_and_rule_and_exit_78() {
+    let strong = API_SECRET.to_owned();
+    let cases: Vec<(Vec<(&str, String)>, &str, &str)> = vec![
+        (
+            production("")
+                .into_iter()
+                .filter(|(k, _)| *k != "LIVEKIT_API_SECRET")
+                .collect(),
+            "LIVEKIT_API_SECRET is not set: required when APP_ENV=production",
+            "",
+        ),
+        (
+            production("S3CRET-too-short"),
+            "LIVEKIT_API_SECRET is invalid: must be at least 32 characters when APP_ENV=production",
+            "S3CRET-too-short",
+        ),
+        (
+            [
+                production(&strong),
+                vec![("LIVEKIT_URL", "ftp://hidden-host.example".into())],
+            ]
+            .concat(),
+            "LIVEKIT_URL is invalid: must be a ws://, wss://, http:// or https:// URL with a host",
+            "hidden-host",
+        ),
+        (
+            vec![("LIVEKIT_TOKEN_TTL_HOURS", "48-hours-please".into())],
+            "LIVEKIT_TOKEN_TTL_HOURS is invalid: must be a number of hours greater than 0 and at most 24",
+            "48-hours-please",
+        ),
+        (
+            vec![("VIDEO_PROVIDER", "twilio-xyz".into())],
+            "VIDEO_PROVIDER is invalid: must be one of: livekit",
+            "twilio-xyz",
+        ),
+        (
+            vec![("PORT", "eighty-eighty".into())],
+            "PORT is invalid: must be a whole number",
+            "eighty-eighty",
+        ),
+        (
+            [
+                production(&strong),
+                vec![("LIVEKIT_API_KEY", "devkey".into())],
+            ]
+            .concat(),
+            "LIVEKIT_API_KEY is invalid: must not be the development key when APP_ENV=production",
+            "",
+        ),
+    ];
+    for (vars, message, value) in cases {
+        let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let output = command(&vars).output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(78), "{message}: {stderr}");
+        assert!(stderr.contains(message), "want {message:?} in {stderr}");
+        if !value.is_empty() {
+            assert!(!stderr.contains(value), "the value leaked: {stderr}");
+        }
+        assert!(output.stdout.is_empty());
+    }
+}
+
+#[test]
+fn a_port_in_use_is_a_clear_error() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let output = command(&[("PORT", &port)]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "could not listen on 127.0.0.1:{port} (HOST, PORT)"
+        )),
+        "{stderr}"
+    );
+}
+
+/// A running binary whose stderr is collected line by line.
+struct Running {
+    child: Child,
+    address: SocketAddr,
+    log: Arc<Mutex<Vec<String>>>,
+    reader: std::thread::JoinHandle<()>,
+}
+
+fn start(vars: &[(&str, &str)]) -> Running {
+    let mut child = command(vars)
+        .env("PORT", "0")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let (sender, receiver) = mpsc::channel();
+    let lines = Arc::clone(&log);
+    let reader = std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines() {
+            let line = line.unwrap();
+            if let Some(rest) = line.split("listening on http://").nth(1) {
+                let address = rest.split_whitespace().next().unwrap().to_owned();
+                let _ = sender.send(address);
+            }
+            lines.lock().unwrap().push(line);
+        }
+    });
+    let address = receiver
+        .recv_timeout(Duration::from_secs(30))
+        .unwrap_or_else(|_| panic!("no listening line: {:?}", log.lock().unwrap()))
+        .parse()
+        .unwrap();
+    Running {
+        child,
+        address,
+        log,
+        reader,
+    }
+}
+
+impl Running {
+    fn terminate(&self) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    /// Waits for exit and returns the status code and the whole log.
+    fn wait(mut self) -> (Option<i32>, String) {
+        let status = self.child.wait().unwrap();
+        self.reader.join().unwrap();
+        let log = self.log.lock().unwrap().join("\n");
+        (status.code(), log)
+    }
+}
+
+#[test]
+fn logs_never_contain_the_secret_tokens_or_query_strings() {
+    let secret = "log-capture-secret-never-to-be-printed-0123456789";
+    let running = start(&[
+        ("APP_ENV", "production"),
+        ("RUST_LOG", "trace"),
+        ("LIVEKIT_URL", "wss://video.example.edu"),
+        ("LIVEKIT_API_KEY", API_KEY),
+        ("LIVEKIT_API_SECRET", secret),
+    ]);
+    let mut tokens = Vec::new();
+    for role in ["host", "participant", "viewer"] {
+        let target = format!("/api/video/token?room=quiet-room-7&user=private-user-9&role={role}");
+        let response = request(running.address, "GET", target.as_bytes());
+        assert_eq!(response.status, 200);
+        tokens.push(response.json()["token"].as_str().unwrap().to_owned());
+    }
+    for target in [
+        "/api/video/token?room=quiet-room-7",
+        "/readyz",
+        "/healthz",
+        "/nope",
+    ] {
+        request(running.address, "GET", target.as_bytes());
+    }
+    running.terminate();
+    let (code, log) = running.wait();
+
+    assert_eq!(code, Some(0), "SIGTERM is a clean stop: {log}");
+    assert!(
+        log.contains("SIGTERM received; starting graceful shutdown"),
+        "{log}"
+    );
+    assert!(
+        log.contains("GET /api/video/token 200"),
+        "one access line per request: {log}"
+    );
+    assert_eq!(log.matches("GET /api/video/token ").count(), 4, "{log}");
+    assert!(!log.contains(secret), "the secret leaked: {log}");
+    for token in &tokens {
+        let signature = token.rsplit('.').next().unwrap();
+        assert!(!log.contains(signature), "a token leaked: {log}");
+    }
+    assert!(
+        !log.contains("quiet-room-7") && !log.contains("private-user-9"),
+        "a query string leaked: {log}"
+    );
+}
+
+#[test]
+fn check_config_prints_the_effective_configuration_redacted() {
+    let output = command(
+        &production(API_SECRET)
+            .iter()
+            .map(|(k, v)| (*k, v.as_str()))
+            .collect::<Vec<_>>(),
+    )
+    .arg("check-config")
+    .output()
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.starts_with("configuration OK\n"), "{stdout}");
+    assert!(
+        stdout.contains("APP_ENV=production") && stdout.contains("LIVEKIT_API_KEY=APItestkey"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("LIVEKIT_API_SECRET=[REDACTED] (40 characters)"),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains(API_SECRET)
+            && !String::from_utf8_lossy(&output.stderr).contains(API_SECRET)
+    );
+
+    let failed = command(&[("APP_ENV", "production")])
+        .arg("check-config")
+        .output()
+        .unwrap();
+    assert_eq!(failed.status.code(), Some(78));
+}
+
+#[test]
+fn mint_prints_a_verifiable_ticket() {
+    let vars: Vec<_> = production(API_SECRET);
+    let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let output = command(&vars)
+        .args([
+            "mint",
+            "--room",
+            "physics-101",
+            "--user",
+            "prof-1",
+            "--role",
+            "host",
+            "--ttl-hours",
+            "0.25",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let body: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(body["url"], "wss://video.example.edu");
+    let claims = verify(body["token"].as_str().unwrap());
+    assert_eq!(
+        (claims.sub.as_str(), claims.video.room.as_str()),
+        ("prof-1", "physics-101")
+    );
+    assert!(claims.video.room_admin);
+    assert_eq!(claims.exp - claims.nbf, 900);
+
+    let bad = command(&vars)
+        .args(["mint", "--room", "r", "--user", "u", "--role", "admin"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&bad.stderr)
+            .contains("--role: must be one of: host, participant, viewer")
+    );
+    let bad_ttl = command(&vars)
+        .args(["mint", "--room", "r", "--user", "u", "--ttl-hours", "25"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        bad_ttl.status.code(),
+        Some(78),
+        "{}",
+        String::from_utf8_lossy(&bad_ttl.stderr)
+    );
+}

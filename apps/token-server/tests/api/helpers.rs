@@ -1,0 +1,200 @@
+//! One way to start the server and one way to talk to it, shared by every test.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use std::sync::Arc;
+
+use actix_web::dev::ServerHandle;
+use token_server::{Application, ServerConfig};
+use video_core::VideoProvider;
+use video_core::config::Environment;
+
+pub const API_KEY: &str = "APItestkey";
+pub const API_SECRET: &str = "integration-test-secret-0123456789abcdef";
+pub const LIVEKIT_URL: &str = "wss://video.example.edu";
+
+/// A server running on its own thread and actix system; stopped on drop.
+pub struct TestApp {
+    pub address: SocketAddr,
+    handle: ServerHandle,
+}
+
+/// Starts the real application on 127.0.0.1:0 with test credentials (TTL 0.5 h) plus `extra`.
+pub fn spawn_app(extra: &[(&str, &str)]) -> TestApp {
+    spawn_app_with(extra, None)
+}
+
+/// The configuration `spawn_app` uses.
+pub fn test_config(extra: &[(&str, &str)]) -> ServerConfig {
+    let mut vars = vec![
+        ("HOST", "127.0.0.1"),
+        ("PORT", "0"),
+        ("LIVEKIT_URL", LIVEKIT_URL),
+        ("LIVEKIT_API_KEY", API_KEY),
+        ("LIVEKIT_API_SECRET", API_SECRET),
+        ("LIVEKIT_TOKEN_TTL_HOURS", "0.5"),
+        ("WEB_DIST_DIR", "/nonexistent-web-dist"),
+    ];
+    vars.extend_from_slice(extra);
+    ServerConfig::from_env(&Environment::from_pairs(vars)).expect("test config")
+}
+
+/// Starts the application, serving `provider` instead of the configured one when given.
+pub fn spawn_app_with(extra: &[(&str, &str)], provider: Option<Arc<dyn VideoProvider>>) -> TestApp {
+    let config = test_config(extra);
+    let provider = provider.unwrap_or_else(|| config.provider.build());
+    let (sender, receiver) = mpsc::channel();
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            let app =
+                Application::build_with_provider(&config, provider).expect("bind 127.0.0.1:0");
+            let address = app.address();
+            let server = app.into_server();
+            sender
+                .send((address, server.handle()))
+                .expect("report address");
+            server.await.expect("server ran");
+        });
+    });
+    let (address, handle) = receiver
+        .recv_timeout(Duration::from_secs(30))
+        .expect("server up");
+    TestApp { address, handle }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let handle = self.handle.clone();
+        actix_web::rt::System::new().block_on(handle.stop(false));
+    }
+}
+
+impl TestApp {
+    /// Starts a graceful stop, exactly as the SIGINT/SIGTERM handler does; returns at once.
+    pub fn begin_graceful_stop(&self) -> std::thread::JoinHandle<()> {
+        let handle = self.handle.clone();
+        std::thread::spawn(move || actix_web::rt::System::new().block_on(handle.stop(true)))
+    }
+}
+
+impl TestApp {
+    /// `GET target` (path and query exactly as given, not re-encoded).
+    pub fn get(&self, target: &str) -> Response {
+        request(self.address, "GET", target.as_bytes())
+    }
+
+    pub fn request(&self, method: &str, target: &str) -> Response {
+        request(self.address, method, target.as_bytes())
+    }
+
+    /// A request whose target holds raw bytes, e.g. ones that are not UTF-8.
+    pub fn get_raw(&self, target: &[u8]) -> Response {
+        request(self.address, "GET", target)
+    }
+}
+
+/// A parsed HTTP/1.1 response.
+#[derive(Debug)]
+pub struct Response {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8(self.body.clone()).expect("UTF-8 body")
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("JSON body ({e}): {}", self.text()))
+    }
+}
+
+/// One request on a fresh connection (`Connection: close`), raw bytes in and out, so tests
+/// control exactly what is sent: no client re-encodes the target.
+pub fn request(address: SocketAddr, method: &str, target: &[u8]) -> Response {
+    let mut stream = TcpStream::connect(address).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let mut head = Vec::new();
+    head.extend_from_slice(method.as_bytes());
+    head.push(b' ');
+    head.extend_from_slice(target);
+    head.extend_from_slice(b" HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    stream.write_all(&head).expect("send");
+    read_response(&mut stream)
+}
+
+pub fn read_response(stream: &mut impl Read) -> Response {
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).expect("read response");
+    parse_response(&raw)
+}
+
+pub fn parse_response(raw: &[u8]) -> Response {
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("end of head");
+    let head = std::str::from_utf8(&raw[..split]).expect("ASCII head");
+    let mut lines = head.split("\r\n");
+    let status_line = lines.next().unwrap();
+    let status = status_line.split(' ').nth(1).unwrap().parse().unwrap();
+    let headers: Vec<(String, String)> = lines
+        .map(|line| {
+            let (name, value) = line.split_once(':').unwrap();
+            (name.trim().to_ascii_lowercase(), value.trim().to_owned())
+        })
+        .collect();
+    let mut body = raw[split + 4..].to_vec();
+    let chunked = headers
+        .iter()
+        .any(|(n, v)| n == "transfer-encoding" && v.contains("chunked"));
+    if chunked {
+        body = dechunk(&body);
+    }
+    Response {
+        status,
+        headers,
+        body,
+    }
+}
+
+fn dechunk(mut data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    loop {
+        let line_end = data
+            .windows(2)
+            .position(|w| w == b"\r\n")
+            .expect("chunk size");
+        let size_text = std::str::from_utf8(&data[..line_end]).unwrap();
+        let size = usize::from_str_radix(size_text.split(';').next().unwrap().trim(), 16).unwrap();
+        data = &data[line_end + 2..];
+        if size == 0 {
+            return out;
+        }
+        out.extend_from_slice(&data[..size]);
+        data = &data[size + 2..];
+    }
+}
+
+/// Checks a token with LiveKit's own verifier (livekit-api's `TokenVerifier`: HS256
+/// signature, issuer, exp, nbf): an independent check, not our code.
+pub fn verify(token: &str) -> livekit_api::access_token::Claims {
+    livekit_api::access_token::TokenVerifier::with_api_key(API_KEY, API_SECRET)
+        .verify(token)
+        .expect("token verifies with LiveKit's TokenVerifier")
+}
