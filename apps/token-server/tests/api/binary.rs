@@ -33,7 +33,9 @@ fn production(secret: &str) -> Vec<(&'static str, String)> {
 #[test]
 fn startup_errors_name_the_variable_and_rule_and_exit_78() {
     let strong = API_SECRET.to_owned();
-    let cases: Vec<(Vec<(&str, String)>, &str, &str)> = vec![
+    // (environment, the message on stderr, a value that must not appear in it)
+    type Case = (Vec<(&'static str, String)>, &'static str, &'static str);
+    let cases: Vec<Case> = vec![
         (
             production("")
                 .into_iter()
