@@ -1,0 +1,61 @@
+/**
+ * The entry point of the video providers: the contract (re-exported from `./types`) and
+ * {@link createVideoProvider}, which picks an implementation by name. To add a vendor, implement
+ * {@link VideoProvider} in `./providers/<name>/index.ts`, add its name to `VideoProviderName`
+ * and its options to {@link VideoProviderOptionsByName}, and register its constructor below.
+ */
+
+import { LiveKitVideoProvider, type LiveKitVideoProviderOptions } from './providers/livekit';
+import { UnknownVideoProviderError, type VideoProvider, type VideoProviderName } from './types';
+
+export * from './types';
+export { checkName, MAX_NAME_BYTES } from './names';
+export {
+  DEFAULT_TOKEN_TIMEOUT_MS,
+  TOKEN_ENDPOINT_PATH,
+  TokenEndpoint,
+  parseJoinTicket,
+  parseProblemDetails,
+  type HeadersSource,
+  type TokenEndpointOptions,
+} from './token-endpoint';
+export { LiveKitVideoProvider, type LiveKitVideoProviderOptions } from './providers/livekit';
+
+/** The options each provider takes, by name. */
+export interface VideoProviderOptionsByName {
+  livekit: LiveKitVideoProviderOptions;
+}
+
+/** What {@link createVideoProvider} returns for each name. */
+export interface VideoProviderByName {
+  livekit: LiveKitVideoProvider;
+}
+
+const FACTORIES: { [N in VideoProviderName]: (options?: VideoProviderOptionsByName[N]) => VideoProviderByName[N] } = {
+  livekit: (options) => new LiveKitVideoProvider(options),
+};
+
+/** The provider names {@link createVideoProvider} accepts. */
+export const VIDEO_PROVIDER_NAMES = Object.keys(FACTORIES) as VideoProviderName[];
+
+/** Whether `name` is a provider {@link createVideoProvider} knows. */
+export function isVideoProviderName(name: string): name is VideoProviderName {
+  return Object.hasOwn(FACTORIES, name);
+}
+
+/**
+ * Creates the provider called `name` (as in the server's `VIDEO_PROVIDER`, e.g. `livekit`).
+ * Throws {@link UnknownVideoProviderError} (code `unknown_provider`) for any other name, so a
+ * name read from configuration fails clearly.
+ */
+export function createVideoProvider<N extends VideoProviderName>(
+  name: N,
+  options?: VideoProviderOptionsByName[N],
+): VideoProviderByName[N];
+export function createVideoProvider(name: string, options?: VideoProviderOptionsByName[VideoProviderName]): VideoProvider;
+export function createVideoProvider(name: string, options?: VideoProviderOptionsByName[VideoProviderName]): VideoProvider {
+  if (!isVideoProviderName(name)) {
+    throw new UnknownVideoProviderError(name, VIDEO_PROVIDER_NAMES);
+  }
+  return FACTORIES[name](options);
+}

@@ -1,0 +1,403 @@
+/**
+ * The LiveKit {@link VideoProvider}, on `livekit-client`.
+ *
+ * Tickets come from the token server (`GET /api/video/token`); the token is handed to
+ * `Room.connect()` together with the URL the server names (its `LIVEKIT_URL`). This is the only
+ * module that imports `livekit-client`, apart from the page's LiveKit media view.
+ */
+
+import {
+  ConnectionError,
+  ConnectionErrorReason,
+  ConnectionState as LiveKitConnectionState,
+  MediaDeviceFailure,
+  Room,
+  RoomEvent,
+  type Participant,
+  type RemoteParticipant,
+  type RoomConnectOptions,
+  type RoomOptions,
+} from 'livekit-client';
+
+import { VideoProviderEmitter } from '../../events';
+import { checkName } from '../../names';
+import { TokenEndpoint, type TokenEndpointOptions } from '../../token-endpoint';
+import {
+  JoinTicketExpiredError,
+  LocalMediaError,
+  RoomConnectionError,
+  RoomStateError,
+  type ConnectionState,
+  type JoinOptions,
+  type JoinRequest,
+  type JoinTicket,
+  type LocalMediaSource,
+  type ParticipantInfo,
+  type ParticipantRole,
+  type PublishOptions,
+  type RoomConnectionErrorCode,
+  type RoomHandle,
+  type VideoProvider,
+  type VideoProviderEventName,
+  type VideoProviderListener,
+} from '../../types';
+
+/** A handle's ticket closer than this to its expiry is renewed before joining. */
+export const DEFAULT_TICKET_RENEWAL_MARGIN_MS = 60_000;
+
+/** Options of {@link LiveKitVideoProvider}. Every member is optional. */
+export interface LiveKitVideoProviderOptions {
+  /** How to reach the token server. Default: same origin, `/api/video/token`. */
+  readonly tokenEndpoint?: TokenEndpointOptions;
+  /** Passed to every `new Room()`. Default: adaptive stream and dynacast on. */
+  readonly roomOptions?: RoomOptions;
+  /** Passed to every `Room.connect()`. Default: `livekit-client`'s defaults. */
+  readonly connectOptions?: RoomConnectOptions;
+  /** See {@link DEFAULT_TICKET_RENEWAL_MARGIN_MS}. */
+  readonly ticketRenewalMarginMs?: number;
+}
+
+const DEFAULT_ROOM_OPTIONS: RoomOptions = { adaptiveStream: true, dynacast: true };
+
+const CONNECTION_STATES: Record<LiveKitConnectionState, ConnectionState> = {
+  [LiveKitConnectionState.Disconnected]: 'disconnected',
+  [LiveKitConnectionState.Connecting]: 'connecting',
+  [LiveKitConnectionState.Connected]: 'connected',
+  [LiveKitConnectionState.Reconnecting]: 'reconnecting',
+  [LiveKitConnectionState.SignalReconnecting]: 'reconnecting',
+};
+
+const CONNECTION_ERROR_CODES: Record<ConnectionErrorReason, RoomConnectionErrorCode> = {
+  [ConnectionErrorReason.NotAllowed]: 'not_allowed',
+  [ConnectionErrorReason.ServerUnreachable]: 'server_unreachable',
+  [ConnectionErrorReason.InternalError]: 'internal_error',
+  [ConnectionErrorReason.Cancelled]: 'cancelled',
+  [ConnectionErrorReason.LeaveRequest]: 'leave_request',
+  [ConnectionErrorReason.Timeout]: 'timeout',
+  [ConnectionErrorReason.WebSocket]: 'websocket',
+  [ConnectionErrorReason.ServiceNotFound]: 'service_not_found',
+};
+
+/** Maps whatever `Room.connect()` rejected with to a {@link RoomConnectionError}. */
+export function toRoomConnectionError(error: unknown): RoomConnectionError {
+  if (error instanceof ConnectionError) {
+    const code = CONNECTION_ERROR_CODES[error.reason as ConnectionErrorReason] ?? 'unknown';
+    const status = typeof error.status === 'number' ? error.status : undefined;
+    return new RoomConnectionError(code, `Could not connect to the video server: ${error.message}`, status, {
+      cause: error,
+    });
+  }
+  const detail = error instanceof Error ? error.message : String(error);
+  return new RoomConnectionError('unknown', `Could not connect to the video server: ${detail}`, undefined, {
+    cause: error,
+  });
+}
+
+/** Maps a camera or microphone failure to a {@link LocalMediaError}. */
+export function toLocalMediaError(source: LocalMediaSource, error: unknown): LocalMediaError {
+  const failure = MediaDeviceFailure.getFailure(error);
+  const device = source === 'camera' ? 'camera' : 'microphone';
+  switch (failure) {
+    case MediaDeviceFailure.PermissionDenied:
+      return new LocalMediaError('permission_denied', source, `Permission to use the ${device} was denied`, {
+        cause: error,
+      });
+    case MediaDeviceFailure.NotFound:
+      return new LocalMediaError('device_not_found', source, `No ${device} was found`, { cause: error });
+    case MediaDeviceFailure.DeviceInUse:
+      return new LocalMediaError('device_in_use', source, `The ${device} is in use by another program`, {
+        cause: error,
+      });
+    default:
+      return new LocalMediaError('media_error', source, `The ${device} could not be started`, { cause: error });
+  }
+}
+
+function participantInfo(participant: Participant): ParticipantInfo {
+  return {
+    identity: participant.identity,
+    name: participant.name === undefined || participant.name === '' ? undefined : participant.name,
+    isLocal: participant.isLocal,
+  };
+}
+
+function isRoomHandle(target: RoomHandle | JoinRequest): target is RoomHandle {
+  return 'ticket' in target && 'provider' in target;
+}
+
+function publishFor(role: ParticipantRole | undefined, options: JoinOptions | undefined): PublishOptions {
+  if (options?.publish !== undefined) {
+    return options.publish;
+  }
+  return role === 'viewer' ? { camera: false, microphone: false } : { camera: true, microphone: true };
+}
+
+/**
+ * The LiveKit implementation of {@link VideoProvider}.
+ *
+ * `createRoom()` here means: check the name with the server's rules, fetch a host ticket from the
+ * token server (LiveKit creates the room itself when the first participant joins with such a
+ * ticket), create the `Room` object that `joinRoom()` will connect, and call its
+ * `prepareConnection(url, token)`, which resolves DNS and opens the TLS connection to the media
+ * server ahead of time (a failure there is logged by `livekit-client` and does not fail
+ * `createRoom()`: the join then simply does that work itself).
+ */
+export class LiveKitVideoProvider implements VideoProvider {
+  readonly name = 'livekit' as const;
+
+  readonly #tokens: TokenEndpoint;
+  readonly #roomOptions: RoomOptions;
+  readonly #connectOptions: RoomConnectOptions | undefined;
+  readonly #renewalMarginMs: number;
+  readonly #emitter = new VideoProviderEmitter();
+  readonly #prepared = new WeakMap<RoomHandle, Room>();
+  /** Errors already reported through `RoomEvent.MediaDevicesError`. */
+  readonly #reportedMediaErrors = new WeakSet<object>();
+
+  #room: Room | undefined;
+  #detach: (() => void) | undefined;
+  #busy = false;
+  /** Bumped by `leaveRoom()`, so a join still fetching its ticket knows it was cancelled. */
+  #generation = 0;
+  #state: ConnectionState = 'disconnected';
+  #participants: ParticipantInfo[] = [];
+
+  constructor(options: LiveKitVideoProviderOptions = {}) {
+    this.#tokens = new TokenEndpoint(options.tokenEndpoint);
+    this.#roomOptions = options.roomOptions ?? DEFAULT_ROOM_OPTIONS;
+    this.#connectOptions = options.connectOptions;
+    this.#renewalMarginMs = options.ticketRenewalMarginMs ?? DEFAULT_TICKET_RENEWAL_MARGIN_MS;
+  }
+
+  get connectionState(): ConnectionState {
+    return this.#state;
+  }
+
+  get participants(): readonly ParticipantInfo[] {
+    return this.#participants;
+  }
+
+  /**
+   * The LiveKit `Room` of the current session (from the moment it starts connecting until it is
+   * left), for LiveKit-specific UI such as `@livekit/components-react`'s `RoomContext`.
+   */
+  get room(): Room | undefined {
+    return this.#room;
+  }
+
+  on<E extends VideoProviderEventName>(event: E, listener: VideoProviderListener<E>): () => void {
+    return this.#emitter.on(event, listener);
+  }
+
+  async connect(ticket: JoinTicket, options?: JoinOptions): Promise<void> {
+    await this.#exclusive(() => this.#connect(ticket, new Room(this.#roomOptions), publishFor(undefined, options)));
+  }
+
+  async createRoom(request: JoinRequest): Promise<RoomHandle> {
+    return this.#exclusive(async () => {
+      const room = checkName('room', request.room);
+      const full = { ...request, room, role: request.role ?? 'host' } as const;
+      const ticket = await this.#tokens.fetchJoinTicket(full);
+      const liveKitRoom = new Room(this.#roomOptions);
+      try {
+        await liveKitRoom.prepareConnection(ticket.url, ticket.token);
+      } catch (error) {
+        // livekit-client catches its own warm-up failures; this guards against any it does not.
+        console.warn('could not prepare the LiveKit connection; joining will do it', error);
+      }
+      const handle: RoomHandle = Object.freeze({ provider: this.name, room, request: Object.freeze(full), ticket });
+      this.#prepared.set(handle, liveKitRoom);
+      return handle;
+    });
+  }
+
+  async joinRoom(target: RoomHandle | JoinRequest, options?: JoinOptions): Promise<void> {
+    await this.#exclusive(async () => {
+      const generation = this.#generation;
+      let ticket: JoinTicket;
+      let room: Room | undefined;
+      let role: ParticipantRole;
+      if (isRoomHandle(target)) {
+        if (target.provider !== this.name) {
+          throw new RoomStateError('foreign_handle', `This room was prepared by the ${target.provider} provider`);
+        }
+        role = target.request.role;
+        room = this.#prepared.get(target);
+        this.#prepared.delete(target);
+        ticket =
+          target.ticket.expiresAt.getTime() - Date.now() > this.#renewalMarginMs
+            ? target.ticket
+            : await this.#tokens.fetchJoinTicket(target.request);
+      } else {
+        role = target.role ?? 'participant';
+        ticket = await this.#tokens.fetchJoinTicket({ ...target, role });
+      }
+      if (generation !== this.#generation) {
+        throw new RoomConnectionError('cancelled', 'Left the room before the connection started', undefined);
+      }
+      await this.#connect(ticket, room ?? new Room(this.#roomOptions), publishFor(role, options));
+    });
+  }
+
+  async leaveRoom(): Promise<void> {
+    this.#generation += 1;
+    const room = this.#room;
+    if (room === undefined) {
+      return;
+    }
+    try {
+      await room.disconnect();
+    } catch (error) {
+      console.warn('leaving the LiveKit room failed; dropping it anyway', error);
+    }
+    this.#teardown(room);
+  }
+
+  /** Runs one join-like operation at a time, and none while in a room. */
+  async #exclusive<T>(operation: () => Promise<T>): Promise<T> {
+    if (this.#busy || this.#room !== undefined) {
+      throw new RoomStateError('already_in_room', 'Already in a room, or joining one: leave it first');
+    }
+    this.#busy = true;
+    try {
+      return await operation();
+    } finally {
+      this.#busy = false;
+    }
+  }
+
+  async #connect(ticket: JoinTicket, room: Room, publish: PublishOptions): Promise<void> {
+    if (ticket.expiresAt.getTime() <= Date.now()) {
+      throw new JoinTicketExpiredError(ticket.expiresAt);
+    }
+    this.#room = room;
+    this.#detach = this.#attach(room);
+    try {
+      await room.connect(ticket.url, ticket.token, this.#connectOptions);
+    } catch (error) {
+      this.#teardown(room);
+      throw toRoomConnectionError(error);
+    }
+    if (this.#room !== room) {
+      // Left while the connection was being established, and livekit-client did not reject.
+      throw new RoomConnectionError('cancelled', 'Left the room while connecting', undefined);
+    }
+    this.#setState('connected');
+    this.#addParticipant(room.localParticipant);
+    for (const participant of room.remoteParticipants.values()) {
+      this.#addParticipant(participant);
+    }
+    void this.#publish(room, publish);
+  }
+
+  #attach(room: Room): () => void {
+    const onState = (state: LiveKitConnectionState) => {
+      const mapped = CONNECTION_STATES[state];
+      if (mapped === 'disconnected') {
+        // Everyone is reported as left before the state changes, however the room ended.
+        this.#teardown(room);
+      } else if (this.#room === room) {
+        this.#setState(mapped);
+      }
+    };
+    const onJoined = (participant: RemoteParticipant) => {
+      if (this.#room === room && this.#state === 'connected') {
+        this.#addParticipant(participant);
+      }
+    };
+    const onLeft = (participant: RemoteParticipant) => {
+      if (this.#room === room) {
+        this.#removeParticipant(participant.identity);
+      }
+    };
+    const onDisconnected = () => {
+      // The server ended the session, or the connection was lost for good.
+      this.#teardown(room);
+    };
+    const onMediaError = (error: Error, kind?: MediaDeviceKind) => {
+      this.#reportedMediaErrors.add(error);
+      if (this.#room === room) {
+        this.#emitter.emit('localMediaError', toLocalMediaError(kind === 'audioinput' ? 'microphone' : 'camera', error));
+      }
+    };
+    room
+      .on(RoomEvent.ConnectionStateChanged, onState)
+      .on(RoomEvent.ParticipantConnected, onJoined)
+      .on(RoomEvent.ParticipantDisconnected, onLeft)
+      .on(RoomEvent.Disconnected, onDisconnected)
+      .on(RoomEvent.MediaDevicesError, onMediaError);
+    return () => {
+      room
+        .off(RoomEvent.ConnectionStateChanged, onState)
+        .off(RoomEvent.ParticipantConnected, onJoined)
+        .off(RoomEvent.ParticipantDisconnected, onLeft)
+        .off(RoomEvent.Disconnected, onDisconnected)
+        .off(RoomEvent.MediaDevicesError, onMediaError);
+    };
+  }
+
+  /** Forgets `room` if it is the current one: listeners off, participants left, state disconnected. */
+  #teardown(room: Room): void {
+    if (this.#room !== room) {
+      return;
+    }
+    this.#detach?.();
+    this.#detach = undefined;
+    this.#room = undefined;
+    const leaving = [...this.#participants].reverse();
+    this.#participants = [];
+    for (const participant of leaving) {
+      this.#emitter.emit('participantLeft', participant);
+    }
+    this.#setState('disconnected');
+  }
+
+  async #publish(room: Room, publish: PublishOptions): Promise<void> {
+    const wanted: [LocalMediaSource, boolean | undefined][] = [
+      ['microphone', publish.microphone],
+      ['camera', publish.camera],
+    ];
+    for (const [source, enabled] of wanted) {
+      if (enabled !== true || this.#room !== room) {
+        continue;
+      }
+      try {
+        if (source === 'camera') {
+          await room.localParticipant.setCameraEnabled(true);
+        } else {
+          await room.localParticipant.setMicrophoneEnabled(true);
+        }
+      } catch (error) {
+        const reported = typeof error === 'object' && error !== null && this.#reportedMediaErrors.has(error);
+        if (!reported && this.#room === room) {
+          this.#emitter.emit('localMediaError', toLocalMediaError(source, error));
+        }
+      }
+    }
+  }
+
+  #setState(state: ConnectionState): void {
+    if (state !== this.#state) {
+      this.#state = state;
+      this.#emitter.emit('connectionStateChanged', state);
+    }
+  }
+
+  #addParticipant(participant: Participant): void {
+    if (this.#participants.some((known) => known.identity === participant.identity)) {
+      return;
+    }
+    const info = participantInfo(participant);
+    this.#participants = [...this.#participants, info];
+    this.#emitter.emit('participantJoined', info);
+  }
+
+  #removeParticipant(identity: string): void {
+    const info = this.#participants.find((known) => known.identity === identity && !known.isLocal);
+    if (info === undefined) {
+      return;
+    }
+    this.#participants = this.#participants.filter((known) => known !== info);
+    this.#emitter.emit('participantLeft', info);
+  }
+}
