@@ -1,0 +1,193 @@
+import { useCallback, useEffect, useState, useSyncExternalStore, type FormEvent } from 'react';
+
+import { LiveKitVideoProvider, RoomConnectionError, type VideoProvider } from '../providers/video';
+import { ErrorMessage } from './ErrorMessage';
+import { LiveKitStage } from './LiveKitStage';
+
+/** The instructor starts a session (role `host`); a student joins one (role `participant`). */
+export type View = 'instructor' | 'student';
+
+/** The form's fields. */
+export interface SessionForm {
+  readonly view: View;
+  readonly room: string;
+  readonly user: string;
+  readonly displayName: string;
+}
+
+/**
+ * Reads the form's initial values from the page's query string, so the LMS can link to
+ * `/?view=student&room=physics-101&user=ada&name=Ada`.
+ */
+export function readInitialForm(search: string): SessionForm {
+  const query = new URLSearchParams(search);
+  return {
+    view: query.get('view') === 'student' ? 'student' : 'instructor',
+    room: query.get('room') ?? '',
+    user: query.get('user') ?? '',
+    displayName: query.get('name') ?? '',
+  };
+}
+
+function useProviderState(provider: VideoProvider) {
+  const subscribe = useCallback(
+    (onChange: () => void) => {
+      const unsubscribe = [
+        provider.on('connectionStateChanged', onChange),
+        provider.on('participantJoined', onChange),
+        provider.on('participantLeft', onChange),
+      ];
+      return () => unsubscribe.forEach((off) => off());
+    },
+    [provider],
+  );
+  const connectionState = useSyncExternalStore(subscribe, () => provider.connectionState);
+  const participants = useSyncExternalStore(subscribe, () => provider.participants);
+  return { connectionState, participants };
+}
+
+type Phase = 'idle' | 'joining' | 'in-room';
+
+/** The live-session page: the instructor's and the student's forms, then the session itself. */
+export function App({ provider, initial }: { provider: VideoProvider; initial: SessionForm }) {
+  const [form, setForm] = useState(initial);
+  const [phase, setPhase] = useState<Phase>('idle');
+  const [error, setError] = useState<unknown>(undefined);
+  const [notice, setNotice] = useState<string | undefined>(undefined);
+  const { connectionState, participants } = useProviderState(provider);
+
+  useEffect(
+    () =>
+      provider.on('localMediaError', (mediaError) => {
+        setNotice(`${mediaError.message} (${mediaError.code})`);
+      }),
+    [provider],
+  );
+
+  // The session ended without the user leaving: the server closed the room or the connection was lost.
+  const ended = phase === 'in-room' && connectionState === 'disconnected';
+  const shownNotice = notice ?? (ended ? 'The live session ended or the connection was lost.' : undefined);
+
+  const instructor = form.view === 'instructor';
+
+  async function start(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    setError(undefined);
+    setNotice(undefined);
+    setPhase('joining');
+    const request = {
+      room: form.room,
+      user: form.user,
+      ...(form.displayName !== '' && { displayName: form.displayName }),
+    };
+    try {
+      if (instructor) {
+        const handle = await provider.createRoom({ ...request, role: 'host' });
+        await provider.joinRoom(handle);
+      } else {
+        await provider.joinRoom({ ...request, role: 'participant' });
+      }
+      setPhase('in-room');
+    } catch (caught) {
+      setPhase('idle');
+      if (!(caught instanceof RoomConnectionError && caught.code === 'cancelled')) {
+        setError(caught);
+      }
+    }
+  }
+
+  async function leave() {
+    setPhase('idle');
+    setNotice('You left the live session.');
+    await provider.leaveRoom();
+  }
+
+  const liveKitRoom = provider instanceof LiveKitVideoProvider ? provider.room : undefined;
+
+  return (
+    <main className="app">
+      <header className="app-header">
+        <h1>OpenConnect Video</h1>
+        <p>
+          Live session · <span data-testid="connection-state">{connectionState}</span>
+        </p>
+      </header>
+
+      {phase === 'in-room' && !ended ? (
+        <section className="session" aria-label="Live session">
+          <div className="session-bar">
+            <h2>{form.room}</h2>
+            <p data-testid="participants">
+              {participants.length} in the room:{' '}
+              {participants.map((p) => `${p.name ?? p.identity}${p.isLocal ? ' (you)' : ''}`).join(', ')}
+            </p>
+          </div>
+          {liveKitRoom === undefined ? (
+            <button type="button" onClick={() => void leave()}>
+              Leave
+            </button>
+          ) : (
+            <LiveKitStage room={liveKitRoom} onLeave={() => void leave()} />
+          )}
+          {shownNotice !== undefined && <p className="notice">{shownNotice}</p>}
+        </section>
+      ) : (
+        <section className="card">
+          <div className="views" role="group" aria-label="View">
+            {(['instructor', 'student'] as const).map((view) => (
+              <button
+                key={view}
+                type="button"
+                aria-pressed={form.view === view}
+                onClick={() => setForm({ ...form, view })}
+              >
+                {view === 'instructor' ? 'Instructor' : 'Student'}
+              </button>
+            ))}
+          </div>
+          <form onSubmit={(event) => void start(event)}>
+            <label>
+              Room
+              <input
+                name="room"
+                value={form.room}
+                required
+                placeholder="physics-101"
+                onChange={(event) => setForm({ ...form, room: event.target.value })}
+              />
+            </label>
+            <label>
+              User ID
+              <input
+                name="user"
+                value={form.user}
+                required
+                placeholder="your LMS user id"
+                onChange={(event) => setForm({ ...form, user: event.target.value })}
+              />
+            </label>
+            <label>
+              Display name
+              <input
+                name="displayName"
+                value={form.displayName}
+                placeholder="optional, e.g. Ada Lovelace"
+                onChange={(event) => setForm({ ...form, displayName: event.target.value })}
+              />
+            </label>
+            <button type="submit" className="primary" disabled={phase === 'joining'}>
+              {phase === 'joining' ? 'Connecting…' : instructor ? 'Start Live Session' : 'Join'}
+            </button>
+          </form>
+          <p className="hint">
+            {instructor
+              ? 'Starts the room as its host (instructor): you can publish and manage the room.'
+              : 'Joins the room as a participant (student): camera and microphone.'}
+          </p>
+          <ErrorMessage error={error} />
+          {shownNotice !== undefined && <p className="notice">{shownNotice}</p>}
+        </section>
+      )}
+    </main>
+  );
+}
