@@ -1,0 +1,219 @@
+// Helpers of the browser end-to-end test: the real token server, a stand-in for the LiveKit
+// server's signalling endpoint, and headless Debian Chromium. Every wait here is bounded.
+
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { jwtVerify } from 'jose';
+import { chromium } from 'playwright-core';
+import { WebSocketServer } from 'ws';
+
+/** apps/web */
+export const WEB_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Rejects with `message` after `ms` unless `promise` settles first. */
+export function within(ms, message, promise) {
+  let timer;
+  const timeout = new Promise((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${message}`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * A stand-in for a LiveKit server: it answers `livekit-client`'s warm-up request
+ * (`prepareConnection`, a HEAD of the server's root), accepts the signalling WebSocket at
+ * `/rtc...`, checks the `access_token` it carries with `jose` (HS256, the server's secret and
+ * key), and then closes the socket: there is no media server behind it.
+ */
+export async function startFakeLiveKit({ apiKey, apiSecret }) {
+  const httpRequests = [];
+  const connections = [];
+  const waiters = [];
+  const secret = new TextEncoder().encode(apiSecret);
+
+  const server = createServer((request, response) => {
+    httpRequests.push({ method: request.method, path: new URL(request.url, 'http://stand-in').pathname });
+    // livekit-client fetches these cross-origin; a real LiveKit server allows that too.
+    response.setHeader('Access-Control-Allow-Origin', '*');
+    if (request.url === '/') {
+      response.writeHead(200, { 'Content-Type': 'text/plain' }).end('OK');
+    } else {
+      response.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
+    }
+  });
+  const wss = new WebSocketServer({ noServer: true });
+
+  server.on('upgrade', (request, socket, head) => {
+    const url = new URL(request.url, 'ws://stand-in');
+    const token = url.searchParams.get('access_token');
+    const verification =
+      token === null
+        ? Promise.resolve({ error: 'no access_token query parameter' })
+        : jwtVerify(token, secret, { algorithms: ['HS256'], issuer: apiKey }).then(
+            ({ payload, protectedHeader }) => ({ payload, protectedHeader }),
+            (error) => ({ error: `${error.code ?? error.name}: ${error.message}` }),
+          );
+    wss.handleUpgrade(request, socket, head, (ws) => {
+      verification.then((verified) => {
+        const connection = { path: url.pathname, query: url.searchParams, token, ...verified };
+        connections.push(connection);
+        waiters.splice(0).forEach((wake) => wake());
+        ws.close(4000, 'e2e stand-in: token checked, no media server here');
+      });
+    });
+  });
+
+  await new Promise((resolveListen, rejectListen) => {
+    server.once('error', rejectListen);
+    server.listen(0, '127.0.0.1', resolveListen);
+  });
+  const { port } = server.address();
+
+  return {
+    url: `ws://127.0.0.1:${port}`,
+    httpRequests,
+    connections,
+    /** Resolves with the first signalling connection, waiting at most `ms`. */
+    async nextConnection(ms) {
+      const arrived = () => connections[0];
+      if (arrived() === undefined) {
+        await within(ms, 'livekit-client never opened its signalling WebSocket', new Promise((wake) => waiters.push(wake)));
+      }
+      return arrived();
+    },
+    async close() {
+      for (const client of wss.clients) {
+        client.terminate();
+      }
+      wss.close();
+      server.closeAllConnections();
+      await new Promise((done) => server.close(() => done()));
+    },
+  };
+}
+
+/** The token server binary: `TOKEN_SERVER_BIN`, or the workspace's debug build. */
+export function tokenServerBinary() {
+  const bin = process.env.TOKEN_SERVER_BIN ?? resolve(WEB_ROOT, '../../target/debug/token-server');
+  if (!existsSync(bin)) {
+    throw new Error(`token server binary not found at ${bin}: run \`cargo build -p token-server\` or set TOKEN_SERVER_BIN`);
+  }
+  return bin;
+}
+
+/**
+ * Starts the real token server on a free port (PORT=0) and resolves with its base URL once it
+ * logs `listening on http://ADDR:PORT`.
+ */
+export async function startTokenServer({ livekitUrl, apiKey, apiSecret, webDistDir }) {
+  const bin = tokenServerBinary();
+  if (!existsSync(join(webDistDir, 'index.html'))) {
+    throw new Error(`${webDistDir}/index.html is missing: run \`npm run build\` first`);
+  }
+  const child = spawn(bin, [], {
+    env: {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOST: '127.0.0.1',
+      PORT: '0',
+      APP_ENV: 'development',
+      VIDEO_PROVIDER: 'livekit',
+      LIVEKIT_URL: livekitUrl,
+      LIVEKIT_API_KEY: apiKey,
+      LIVEKIT_API_SECRET: apiSecret,
+      WEB_DIST_DIR: webDistDir,
+      RUST_LOG: 'info',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  const collect = (chunk) => {
+    log += chunk.toString();
+  };
+  child.stdout.on('data', collect);
+  child.stderr.on('data', collect);
+
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      return;
+    }
+    const exited = new Promise((done) => child.once('exit', done));
+    child.kill('SIGTERM');
+    try {
+      await within(5_000, 'token server did not stop on SIGTERM', exited);
+    } catch {
+      child.kill('SIGKILL');
+      await within(5_000, 'token server did not stop on SIGKILL', exited);
+    }
+  };
+
+  try {
+    const url = await within(
+      15_000,
+      'token server did not log "listening on http://..."',
+      new Promise((resolveUrl, rejectUrl) => {
+        const look = () => {
+          const match = /listening on (http:\/\/[0-9.]+:[0-9]+)/.exec(log);
+          if (match !== null) {
+            resolveUrl(match[1]);
+          }
+        };
+        child.stdout.on('data', look);
+        child.stderr.on('data', look);
+        child.once('exit', (code, signal) =>
+          rejectUrl(new Error(`token server exited early (code ${code}, signal ${signal}):\n${log}`)),
+        );
+        child.once('error', rejectUrl);
+      }),
+    );
+    return { url, stop, log: () => log };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** The flags that let Debian's Chromium run headless on a machine with no network but loopback. */
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** Launches Debian's Chromium with a fresh profile directory; `close()` removes it. */
+export async function launchChromium() {
+  const executablePath = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
+  if (!existsSync(executablePath)) {
+    throw new Error(`Chromium not found at ${executablePath}: apt-get install --no-install-recommends chromium`);
+  }
+  const userDataDir = await mkdtemp(join(tmpdir(), 'openconnect-e2e-chromium-'));
+  const context = await within(
+    30_000,
+    'Chromium did not start',
+    chromium.launchPersistentContext(userDataDir, {
+      executablePath,
+      headless: true,
+      args: CHROMIUM_ARGS,
+      viewport: { width: 1100, height: 760 },
+      timeout: 30_000,
+    }),
+  );
+  context.setDefaultTimeout(15_000);
+  return {
+    context,
+    async close() {
+      await within(15_000, 'Chromium did not close', context.close()).catch(() => undefined);
+      await rm(userDataDir, { recursive: true, force: true });
+    },
+  };
+}
