@@ -100,10 +100,14 @@ fn serve() -> anyhow::Result<()> {
     let config = load_config()?;
     actix_web::rt::System::new().block_on(async move {
         let application = Application::build(&config).with_context(|| {
-            format!(
-                "could not listen on {}:{} (HOST, PORT)",
-                config.host, config.port
-            )
+            if config.socket_activation {
+                "could not listen on the socket passed with LISTEN_FDS".to_owned()
+            } else {
+                format!(
+                    "could not listen on {}:{} (HOST, PORT)",
+                    config.host, config.port
+                )
+            }
         })?;
         let address = application.address();
         log::info!(

@@ -21,6 +21,9 @@ pub struct ServerConfig {
     pub web_dist_dir: PathBuf,
     /// The configured video provider (`VIDEO_PROVIDER` and its own variables).
     pub provider: ProviderConfig,
+    /// `LISTEN_FDS` is set: listen on the socket a supervisor (systemd, or any process that
+    /// follows its socket-activation protocol) passed as file descriptor 3, not on `HOST:PORT`.
+    pub socket_activation: bool,
 }
 
 impl ServerConfig {
@@ -51,12 +54,23 @@ impl ServerConfig {
                 .unwrap_or(Self::DEFAULT_WEB_DIST_DIR),
         );
         let provider = ProviderConfig::from_env(&settings, env)?;
+        let socket_activation = match env.get("LISTEN_FDS")? {
+            None => false,
+            Some("1") => true,
+            Some(_) => {
+                return Err(ConfigError::invalid(
+                    "LISTEN_FDS",
+                    "must be 1: the server listens on exactly one passed socket",
+                ));
+            }
+        };
         Ok(Self {
             host,
             port,
             app_env: settings.app_env,
             web_dist_dir,
             provider,
+            socket_activation,
         })
     }
 
@@ -84,10 +98,15 @@ impl ServerConfig {
             Some(_) => "serves the web page at /",
             None => "no index.html there: the web page is not served",
         };
+        let listen = if self.socket_activation {
+            " (not used: LISTEN_FDS=1, listening on the passed socket)"
+        } else {
+            ""
+        };
         let mut lines = vec![
             format!("APP_ENV={}", self.app_env),
-            format!("HOST={}", self.host),
-            format!("PORT={}", self.port),
+            format!("HOST={}{listen}", self.host),
+            format!("PORT={}{listen}", self.port),
             format!("WEB_DIST_DIR={} ({page})", self.web_dist_dir.display()),
         ];
         lines.extend(self.provider.describe());

@@ -30,8 +30,8 @@ pub struct Application {
 pub const SHUTDOWN_TIMEOUT_SECS: u64 = 30;
 
 impl Application {
-    /// Binds `HOST:PORT` and builds the server. Port 0 picks a free port; see
-    /// [`address`](Self::address).
+    /// Binds `HOST:PORT` (or takes the socket passed with `LISTEN_FDS=1`) and builds the
+    /// server. Port 0 picks a free port; see [`address`](Self::address).
     pub fn build(config: &ServerConfig) -> std::io::Result<Self> {
         Self::build_with_provider(config, config.provider.build())
     }
@@ -42,7 +42,18 @@ impl Application {
         config: &ServerConfig,
         provider: Arc<dyn VideoProvider>,
     ) -> std::io::Result<Self> {
-        let listener = TcpListener::bind((config.host, config.port))?;
+        let listener = if config.socket_activation {
+            listenfd::ListenFd::from_env()
+                .take_tcp_listener(0)?
+                .ok_or_else(|| {
+                    std::io::Error::new(
+                        std::io::ErrorKind::InvalidInput,
+                        "LISTEN_FDS=1 but file descriptor 3 is not a listening TCP socket",
+                    )
+                })?
+        } else {
+            TcpListener::bind((config.host, config.port))?
+        };
         let address = listener.local_addr()?;
         let state = web::Data::new(AppState { provider });
         let openapi = ApiDoc::openapi();
