@@ -57,6 +57,8 @@ enum Command {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     crate::telemetry::init();
+    // Before any token is minted (see `install_crypto_provider`).
+    crate::auth::install_crypto_provider();
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(),
         Command::CheckConfig => check_config(),
@@ -101,10 +103,10 @@ fn serve() -> anyhow::Result<()> {
     actix_web::rt::System::new().block_on(async move {
         let application = Application::build(&config).with_context(|| {
             if config.socket_activation {
-                "could not listen on the socket passed with LISTEN_FDS".to_owned()
+                "could not start on the socket passed with LISTEN_FDS".to_owned()
             } else {
                 format!(
-                    "could not listen on {}:{} (HOST, PORT)",
+                    "could not start on {}:{} (HOST, PORT)",
                     config.host, config.port
                 )
             }

@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use video_core::config::{AppEnv, ConfigError, Environment, Settings};
 
+use crate::auth::AuthConfig;
+use crate::limits::RateLimitConfig;
 use crate::providers::ProviderConfig;
 
 /// Everything the server needs, parsed once at startup.
@@ -21,6 +23,12 @@ pub struct ServerConfig {
     pub web_dist_dir: PathBuf,
     /// The configured video provider (`VIDEO_PROVIDER` and its own variables).
     pub provider: ProviderConfig,
+    /// How callers authenticate (`TOKEN_SERVER_AUTH` and its variables).
+    pub auth: AuthConfig,
+    /// `CORS_ALLOWED_ORIGINS`: browser origins allowed to call the API from other sites.
+    pub cors_allowed_origins: Vec<String>,
+    /// `RATE_LIMIT_*`: limits on the token endpoint.
+    pub rate_limits: RateLimitConfig,
     /// `LISTEN_FDS` is set: listen on the socket a supervisor (systemd, or any process that
     /// follows its socket-activation protocol) passed as file descriptor 3, not on `HOST:PORT`.
     pub socket_activation: bool,
@@ -70,6 +78,9 @@ impl ServerConfig {
             app_env: settings.app_env,
             web_dist_dir,
             provider,
+            auth: AuthConfig::from_env(env, settings.app_env)?,
+            cors_allowed_origins: cors_origins(env.get("CORS_ALLOWED_ORIGINS")?)?,
+            rate_limits: RateLimitConfig::from_env(env)?,
             socket_activation,
         })
     }
@@ -82,10 +93,10 @@ impl ServerConfig {
     /// Warnings to log at startup: development fallbacks and risky choices.
     pub fn warnings(&self) -> Vec<String> {
         let mut warnings = self.provider.warnings(self.app_env);
-        if self.app_env == AppEnv::Development {
+        if let AuthConfig::None = self.auth {
             warnings.push(
-                "APP_ENV=development: any caller may request a token for any room, user and role; \
-                 never expose this server to untrusted networks"
+                "TOKEN_SERVER_AUTH=none: any caller may request a token for any room, user and \
+                 role; never expose this server to untrusted networks (development only)"
                     .to_owned(),
             );
         }
@@ -110,8 +121,43 @@ impl ServerConfig {
             format!("WEB_DIST_DIR={} ({page})", self.web_dist_dir.display()),
         ];
         lines.extend(self.provider.describe());
+        lines.extend(self.auth.describe());
+        lines.push(format!(
+            "CORS_ALLOWED_ORIGINS={}",
+            self.cors_allowed_origins.join(",")
+        ));
+        lines.extend(self.rate_limits.describe());
         lines
     }
+}
+
+/// Parses `CORS_ALLOWED_ORIGINS`: comma-separated exact origins (`scheme://host[:port]`).
+fn cors_origins(value: Option<&str>) -> Result<Vec<String>, ConfigError> {
+    let rule = "must be a comma-separated list of origins such as https://lms.example.edu \
+                (http or https, a host, an optional port, no path, no wildcard)";
+    let Some(value) = value else {
+        return Ok(Vec::new());
+    };
+    value
+        .split(',')
+        .map(str::trim)
+        .map(|origin| {
+            let rest = origin
+                .strip_prefix("https://")
+                .or_else(|| origin.strip_prefix("http://"))
+                .unwrap_or_default();
+            let valid = !rest.is_empty()
+                && !rest.starts_with(':')
+                && rest
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b));
+            if valid {
+                Ok(origin.to_owned())
+            } else {
+                Err(ConfigError::invalid("CORS_ALLOWED_ORIGINS", rule))
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -177,9 +223,27 @@ mod tests {
             ("LIVEKIT_URL", "wss://video.example.edu"),
             ("LIVEKIT_API_KEY", "APIkey"),
             ("LIVEKIT_API_SECRET", secret),
+            ("TOKEN_SERVER_AUTH", "api-key"),
+            (
+                "TOKEN_SERVER_API_KEYS",
+                "lms-backend-key-0123456789abcdef0123",
+            ),
+            (
+                "CORS_ALLOWED_ORIGINS",
+                "https://lms.example.edu, http://localhost:5173",
+            ),
         ]))
         .unwrap();
         let text = config.describe().join("\n");
+        assert!(!text.contains("lms-backend-key"), "{text}");
+        assert!(
+            text.contains("TOKEN_SERVER_API_KEYS=[REDACTED] (1 key(s))"),
+            "{text}"
+        );
+        assert!(
+            text.contains("CORS_ALLOWED_ORIGINS=https://lms.example.edu,http://localhost:5173"),
+            "{text}"
+        );
         assert!(!text.contains(secret), "{text}");
         assert!(
             text.contains("LIVEKIT_API_SECRET=[REDACTED] (38 characters)"),

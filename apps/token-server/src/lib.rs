@@ -5,8 +5,10 @@
 //! `/swagger-ui/` describe the API, and `/` serves the built web page when there is one. This
 //! crate is the only one that speaks HTTP.
 
+pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod limits;
 pub mod openapi;
 pub mod problem;
 pub mod providers;

@@ -9,8 +9,12 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
+use std::time::Duration;
 use utoipa::ToSchema;
+
 use video_core::{NameError, ProviderError, QueryDecodeError};
+
+use crate::auth::{AuthError, Denied};
 
 /// The media type of every error body.
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -81,6 +85,30 @@ pub enum ApiError {
     /// The provider is not ready (readiness probe).
     #[error("the provider is not ready")]
     NotReady(#[source] ProviderError),
+    /// The caller authentication cannot check credentials now (readiness probe).
+    #[error("caller authentication is not ready")]
+    AuthNotReady,
+    /// The caller is not authenticated.
+    #[error("not authenticated")]
+    Unauthenticated(AuthError),
+    /// The caller is authenticated but may not have this token.
+    #[error("forbidden")]
+    Forbidden(Denied),
+    /// Too many requests; retry after the duration.
+    #[error("rate limited")]
+    RateLimited(Duration),
+    /// The request has a body larger than the API accepts.
+    #[error("request body too large")]
+    PayloadTooLarge,
+}
+
+impl From<Denied> for ApiError {
+    fn from(denied: Denied) -> Self {
+        match denied {
+            Denied::MissingUser => Self::MissingParameter("user"),
+            denied => Self::Forbidden(denied),
+        }
+    }
 }
 
 impl ApiError {
@@ -108,7 +136,15 @@ impl ApiError {
             Self::MethodNotAllowed => "method_not_allowed",
             Self::Provider(ProviderError::Unavailable { .. }) => "provider_unavailable",
             Self::Provider(ProviderError::Internal { .. }) => "internal_error",
-            Self::NotReady(_) => "not_ready",
+            Self::NotReady(_) | Self::AuthNotReady => "not_ready",
+            Self::Unauthenticated(AuthError::Missing) => "missing_credentials",
+            Self::Unauthenticated(AuthError::Invalid(_)) => "invalid_credentials",
+            Self::Unauthenticated(AuthError::Unavailable) => "auth_unavailable",
+            Self::Forbidden(Denied::UserMismatch) => "user_mismatch",
+            Self::Forbidden(Denied::RoomNotAllowed) => "room_not_allowed",
+            Self::Forbidden(Denied::RoleNotAllowed | Denied::MissingUser) => "role_not_allowed",
+            Self::RateLimited(_) => "rate_limited",
+            Self::PayloadTooLarge => "payload_too_large",
         }
     }
 
@@ -135,7 +171,15 @@ impl ApiError {
             Self::MethodNotAllowed => "Method not allowed",
             Self::Provider(ProviderError::Unavailable { .. }) => "Video provider unavailable",
             Self::Provider(ProviderError::Internal { .. }) => "Internal error",
-            Self::NotReady(_) => "Not ready",
+            Self::NotReady(_) | Self::AuthNotReady => "Not ready",
+            Self::Unauthenticated(AuthError::Missing) => "Missing credentials",
+            Self::Unauthenticated(AuthError::Invalid(_)) => "Invalid credentials",
+            Self::Unauthenticated(AuthError::Unavailable) => "Authentication unavailable",
+            Self::Forbidden(Denied::UserMismatch) => "User mismatch",
+            Self::Forbidden(Denied::RoomNotAllowed) => "Room not allowed",
+            Self::Forbidden(Denied::RoleNotAllowed | Denied::MissingUser) => "Role not allowed",
+            Self::RateLimited(_) => "Too many requests",
+            Self::PayloadTooLarge => "Request body too large",
         }
     }
 
@@ -170,6 +214,34 @@ impl ApiError {
                 "The server failed to issue a token. The error has been logged.".to_owned()
             }
             Self::NotReady(_) => "The video provider cannot issue tokens right now.".to_owned(),
+            Self::AuthNotReady => {
+                "Caller authentication cannot check credentials yet (the JWKS is not loaded)."
+                    .to_owned()
+            }
+            Self::Unauthenticated(AuthError::Missing) => {
+                "This endpoint needs an `Authorization: Bearer` header.".to_owned()
+            }
+            Self::Unauthenticated(AuthError::Invalid(reason)) => sentence(reason),
+            Self::Unauthenticated(AuthError::Unavailable) => {
+                "The keys that check session tokens cannot be loaded right now; try again later."
+                    .to_owned()
+            }
+            Self::Forbidden(Denied::UserMismatch) => {
+                "The `user` parameter must be the session token's subject (`sub`).".to_owned()
+            }
+            Self::Forbidden(Denied::RoomNotAllowed) => {
+                "The session token does not allow this room.".to_owned()
+            }
+            Self::Forbidden(Denied::RoleNotAllowed | Denied::MissingUser) => {
+                "The session token does not grant this role.".to_owned()
+            }
+            Self::RateLimited(wait) => format!(
+                "Too many token requests; retry in {} second(s).",
+                retry_after_secs(*wait)
+            ),
+            Self::PayloadTooLarge => {
+                "This API takes no request body larger than 4096 bytes.".to_owned()
+            }
         }
     }
 
@@ -177,7 +249,9 @@ impl ApiError {
         match self {
             Self::MissingParameter(p) | Self::DuplicateParameter(p) => Some(p),
             Self::InvalidName { parameter, .. } => Some(parameter),
-            Self::UnknownRole => Some("role"),
+            Self::UnknownRole | Self::Forbidden(Denied::RoleNotAllowed) => Some("role"),
+            Self::Forbidden(Denied::UserMismatch) => Some("user"),
+            Self::Forbidden(Denied::RoomNotAllowed) => Some("room"),
             _ => None,
         }
     }
@@ -202,9 +276,14 @@ impl ResponseError for ApiError {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Provider(ProviderError::Internal { .. }) => StatusCode::INTERNAL_SERVER_ERROR,
-            Self::Provider(ProviderError::Unavailable { .. }) | Self::NotReady(_) => {
-                StatusCode::SERVICE_UNAVAILABLE
-            }
+            Self::Provider(ProviderError::Unavailable { .. })
+            | Self::NotReady(_)
+            | Self::AuthNotReady
+            | Self::Unauthenticated(AuthError::Unavailable) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
+            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             _ => StatusCode::BAD_REQUEST,
         }
     }
@@ -216,8 +295,24 @@ impl ResponseError for ApiError {
         }
         let mut response = HttpResponse::build(self.status_code());
         response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
-        if let Self::MethodNotAllowed = self {
-            response.insert_header((header::ALLOW, HeaderValue::from_static("GET")));
+        match self {
+            Self::MethodNotAllowed => {
+                response.insert_header((header::ALLOW, HeaderValue::from_static("GET")));
+            }
+            Self::Unauthenticated(AuthError::Missing) => {
+                response
+                    .insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
+            }
+            Self::Unauthenticated(AuthError::Invalid(_)) => {
+                response.insert_header((
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Bearer error=\"invalid_token\""),
+                ));
+            }
+            Self::RateLimited(wait) => {
+                response.insert_header((header::RETRY_AFTER, retry_after_secs(*wait)));
+            }
+            _ => {}
         }
         match serde_json::to_vec(&self.problem()) {
             Ok(body) => response.body(body),
@@ -225,6 +320,21 @@ impl ResponseError for ApiError {
             Err(_) => response.finish(),
         }
     }
+}
+
+/// A reason fragment as a sentence: capitalized, with a full stop.
+fn sentence(reason: &str) -> String {
+    let mut chars = reason.chars();
+    let first = chars
+        .next()
+        .map(|c| c.to_uppercase().collect::<String>())
+        .unwrap_or_default();
+    format!("{first}{}.", chars.as_str())
+}
+
+/// Whole seconds to wait, rounded up (`Retry-After` takes whole seconds; never 0).
+fn retry_after_secs(wait: Duration) -> u64 {
+    (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1)
 }
 
 /// `error: cause: cause…`, for the log.

@@ -3,21 +3,42 @@
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
 
-use actix_web::dev::Server;
-use actix_web::middleware::Logger;
-use actix_web::{App, HttpServer, web};
+use actix_cors::Cors;
+use actix_web::body::{BoxBody, EitherBody};
+use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
+use actix_web::http::{Method, header};
+use actix_web::middleware::{Condition, Logger, Next, from_fn};
+use actix_web::{App, HttpServer, ResponseError, web};
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 use video_core::VideoProvider;
 
+use crate::auth::{AuthSetupError, Authenticator, install_crypto_provider};
 use crate::config::ServerConfig;
+use crate::limits::{self, RateLimiter};
 use crate::openapi::ApiDoc;
+use crate::problem::ApiError;
 use crate::routes;
 
 /// State shared by every worker.
 pub struct AppState {
     /// The configured provider.
     pub provider: Arc<dyn VideoProvider>,
+    /// Checks callers' credentials.
+    pub auth: Authenticator,
+    /// Per-address and per-identity rate limits.
+    pub limiter: RateLimiter,
+}
+
+/// Why the server could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    /// The listening socket could not be bound or taken over.
+    #[error("could not listen")]
+    Listen(#[source] std::io::Error),
+    /// Caller authentication could not be set up.
+    #[error("caller authentication could not be set up")]
+    Auth(#[source] AuthSetupError),
 }
 
 /// A bound, not yet running server.
@@ -32,7 +53,7 @@ pub const SHUTDOWN_TIMEOUT_SECS: u64 = 30;
 impl Application {
     /// Binds `HOST:PORT` (or takes the socket passed with `LISTEN_FDS=1`) and builds the
     /// server. Port 0 picks a free port; see [`address`](Self::address).
-    pub fn build(config: &ServerConfig) -> std::io::Result<Self> {
+    pub fn build(config: &ServerConfig) -> Result<Self, StartupError> {
         Self::build_with_provider(config, config.provider.build())
     }
 
@@ -41,25 +62,25 @@ impl Application {
     pub fn build_with_provider(
         config: &ServerConfig,
         provider: Arc<dyn VideoProvider>,
-    ) -> std::io::Result<Self> {
-        let listener = if config.socket_activation {
-            listenfd::ListenFd::from_env()
-                .take_tcp_listener(0)?
-                .ok_or_else(|| {
-                    std::io::Error::new(
-                        std::io::ErrorKind::InvalidInput,
-                        "LISTEN_FDS=1 but file descriptor 3 is not a listening TCP socket",
-                    )
-                })?
-        } else {
-            TcpListener::bind((config.host, config.port))?
-        };
-        let address = listener.local_addr()?;
-        let state = web::Data::new(AppState { provider });
+    ) -> Result<Self, StartupError> {
+        // Before any token is minted: see `install_crypto_provider`.
+        install_crypto_provider();
+        let auth = Authenticator::new(&config.auth).map_err(StartupError::Auth)?;
+        let listener = listener(config).map_err(StartupError::Listen)?;
+        let address = listener.local_addr().map_err(StartupError::Listen)?;
+        let limiter = RateLimiter::new(&config.rate_limits);
+        let state = web::Data::new(AppState {
+            provider,
+            auth,
+            limiter,
+        });
         let openapi = ApiDoc::openapi();
         let web_page = config.web_page_dir().map(std::path::Path::to_path_buf);
+        let origins = config.cors_allowed_origins.clone();
         let server = HttpServer::new(move || {
             let app = App::new()
+                .wrap(from_fn(refuse_request_bodies))
+                .wrap(Condition::new(!origins.is_empty(), cors(&origins)))
                 .wrap(access_log())
                 .app_data(state.clone())
                 .configure(routes::configure)
@@ -76,8 +97,12 @@ impl Application {
                 None => app.default_service(web::to(routes::not_found)),
             }
         })
+        .client_request_timeout(limits::CLIENT_REQUEST_TIMEOUT)
+        .client_disconnect_timeout(limits::CLIENT_DISCONNECT_TIMEOUT)
+        .keep_alive(limits::KEEP_ALIVE)
         .shutdown_timeout(SHUTDOWN_TIMEOUT_SECS)
-        .listen(listener)?
+        .listen(listener)
+        .map_err(StartupError::Listen)?
         .run();
         Ok(Self { server, address })
     }
@@ -96,6 +121,55 @@ impl Application {
     pub fn into_server(self) -> Server {
         self.server
     }
+}
+
+fn listener(config: &ServerConfig) -> std::io::Result<TcpListener> {
+    if config.socket_activation {
+        listenfd::ListenFd::from_env()
+            .take_tcp_listener(0)?
+            .ok_or_else(|| {
+                std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    "LISTEN_FDS=1 but file descriptor 3 is not a listening TCP socket",
+                )
+            })
+    } else {
+        TcpListener::bind((config.host, config.port))
+    }
+}
+
+/// CORS for the configured origins only: `GET` with an `Authorization` header; preflight
+/// answers are cached for an hour.
+fn cors(origins: &[String]) -> Cors {
+    origins
+        .iter()
+        .fold(Cors::default(), |cors, origin| cors.allowed_origin(origin))
+        .allowed_methods([Method::GET])
+        .allowed_headers([header::AUTHORIZATION])
+        .max_age(3600)
+}
+
+/// The API takes no request body: refuse a declared body over the bound, or a chunked one,
+/// before anything reads it.
+async fn refuse_request_bodies(
+    request: ServiceRequest,
+    next: Next<BoxBody>,
+) -> Result<ServiceResponse<EitherBody<BoxBody>>, actix_web::Error> {
+    let headers = request.headers();
+    let too_long = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.parse::<u64>()
+                .map_or(true, |n| n > limits::MAX_BODY_BYTES)
+        });
+    if too_long || headers.contains_key(header::TRANSFER_ENCODING) {
+        let response = ApiError::PayloadTooLarge.error_response();
+        return Ok(request.into_response(response).map_into_right_body());
+    }
+    next.call(request)
+        .await
+        .map(ServiceResponse::map_into_left_body)
 }
 
 /// One line per request: method, path (never the query string, which may name people and

@@ -27,7 +27,8 @@ pub(crate) async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(Status { status: "ok" })
 }
 
-/// Readiness: the video provider is configured and can sign a token now.
+/// Readiness: caller authentication can check credentials (its keys are loaded) and the
+/// video provider can sign a token now.
 #[utoipa::path(
     get,
     path = "/readyz",

@@ -2,13 +2,15 @@
 
 use std::time::SystemTime;
 
+use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
 use utoipa::{IntoParams, ToSchema};
 use video_core::{
-    DisplayName, JoinRequest, JoinTicket, NameError, ParticipantIdentity, Role, RoomName,
-    decode_query_component,
+    DisplayName, JoinTicket, NameError, ParticipantIdentity, Role, RoomName, decode_query_component,
 };
+
+use crate::auth::TokenQuery;
 
 use crate::problem::{ApiError, ProblemDetails};
 use crate::startup::AppState;
@@ -22,18 +24,21 @@ use crate::startup::AppState;
 #[derive(IntoParams)]
 #[into_params(parameter_in = Query)]
 #[allow(dead_code)] // Documents the query for OpenAPI; the handler parses the raw query strictly.
-pub(crate) struct TokenQuery {
+pub(crate) struct TokenParams {
     /// The room to join, e.g. `physics-101`. LiveKit creates it on first join.
     #[param(min_length = 1, max_length = 256, example = "physics-101")]
     room: String,
-    /// The participant's stable identity, e.g. the LMS user id.
+    /// The participant's stable identity, e.g. the LMS user id. Required, except with
+    /// `TOKEN_SERVER_AUTH=jwt`, where it defaults to the session token's `sub` (and must equal
+    /// it when given).
     #[param(min_length = 1, max_length = 256, example = "student-42")]
-    user: String,
+    user: Option<String>,
     /// The name other participants see (optional).
     #[param(min_length = 1, max_length = 256, example = "Ada Lovelace")]
     name: Option<String>,
-    /// The role: `host` (instructor), `participant` (student, the default) or `viewer`
-    /// (observer, subscribe only).
+    /// The role: `host` (instructor), `participant` (student) or `viewer` (observer, subscribe
+    /// only). Defaults to `participant`; with `TOKEN_SERVER_AUTH=jwt`, to the session token's
+    /// role, which may be lowered but never raised.
     #[param(inline, example = "participant")]
     role: Option<RoleParam>,
 }
@@ -99,13 +104,16 @@ fn rfc3339(time: SystemTime) -> String {
 /// URL of the video server to connect to. Every response carries `Cache-Control: no-store`:
 /// the token is a credential and must not be cached by browsers or proxies.
 ///
-/// Until caller authentication is configured, any caller may ask for any room, user and role:
-/// run the server only where the LMS backend or a trusted network is the only caller.
+/// Callers authenticate as `TOKEN_SERVER_AUTH` says: not at all (`none`, development only), with
+/// an API key (`api-key`, the LMS back end, trusted with `user` and `role`), or with the LMS's
+/// session JWT (`jwt`: the identity is the token's `sub`, the rooms and the highest role come
+/// from its claims).
 #[utoipa::path(
     get,
     path = "/api/video/token",
     tag = "tokens",
-    params(TokenQuery),
+    params(TokenParams),
+    security((), ("bearer" = [])),
     responses(
         (status = 200, description = "A join ticket.", body = TokenResponse,
             headers(("Cache-Control" = String, description = "Always `no-store`."))),
@@ -122,6 +130,27 @@ fn rfc3339(time: SystemTime) -> String {
                 ("malformed_query" = (value = json!({"type": "urn:openconnect-video:problem:malformed_query", "title": "Malformed query string", "status": 400, "detail": "The query string has a `%` that is not followed by two hexadecimal digits.", "code": "malformed_query"}))),
                 ("unknown_role" = (value = json!({"type": "urn:openconnect-video:problem:unknown_role", "title": "Unknown role", "status": 400, "detail": "The `role` query parameter must be one of: host, participant, viewer.", "code": "unknown_role", "parameter": "role"})))
             )),
+        (status = 401, description = "Credentials are missing or invalid (`TOKEN_SERVER_AUTH` \
+            is `api-key` or `jwt`).", body = ProblemDetails, content_type = "application/problem+json",
+            headers(("WWW-Authenticate" = String, description = "`Bearer`, or `Bearer error=\"invalid_token\"`")),
+            examples(
+                ("missing_credentials" = (value = json!({"type": "urn:openconnect-video:problem:missing_credentials", "title": "Missing credentials", "status": 401, "detail": "This endpoint needs an `Authorization: Bearer` header.", "code": "missing_credentials"}))),
+                ("invalid_credentials" = (value = json!({"type": "urn:openconnect-video:problem:invalid_credentials", "title": "Invalid credentials", "status": 401, "detail": "The bearer token has expired.", "code": "invalid_credentials"})))
+            )),
+        (status = 403, description = "The session token does not allow this user, room or role.",
+            body = ProblemDetails, content_type = "application/problem+json",
+            examples(
+                ("user_mismatch" = (value = json!({"type": "urn:openconnect-video:problem:user_mismatch", "title": "User mismatch", "status": 403, "detail": "The `user` parameter must be the session token's subject (`sub`).", "code": "user_mismatch", "parameter": "user"}))),
+                ("room_not_allowed" = (value = json!({"type": "urn:openconnect-video:problem:room_not_allowed", "title": "Room not allowed", "status": 403, "detail": "The session token does not allow this room.", "code": "room_not_allowed", "parameter": "room"}))),
+                ("role_not_allowed" = (value = json!({"type": "urn:openconnect-video:problem:role_not_allowed", "title": "Role not allowed", "status": 403, "detail": "The session token does not grant this role.", "code": "role_not_allowed", "parameter": "role"})))
+            )),
+        (status = 413, description = "The request has a body (this API takes none).",
+            body = ProblemDetails, content_type = "application/problem+json",
+            example = json!({"type": "urn:openconnect-video:problem:payload_too_large", "title": "Request body too large", "status": 413, "detail": "This API takes no request body larger than 4096 bytes.", "code": "payload_too_large"})),
+        (status = 429, description = "Too many requests from this address or for this identity.",
+            body = ProblemDetails, content_type = "application/problem+json",
+            headers(("Retry-After" = String, description = "Seconds to wait before retrying.")),
+            example = json!({"type": "urn:openconnect-video:problem:rate_limited", "title": "Too many requests", "status": 429, "detail": "Too many token requests; retry in 2 second(s).", "code": "rate_limited"})),
         (status = 405, description = "Only GET is allowed.", body = ProblemDetails,
             content_type = "application/problem+json",
             headers(("Allow" = String, description = "`GET`")),
@@ -129,26 +158,69 @@ fn rfc3339(time: SystemTime) -> String {
         (status = 500, description = "The server failed to issue a token (logged).",
             body = ProblemDetails, content_type = "application/problem+json",
             example = json!({"type": "urn:openconnect-video:problem:internal_error", "title": "Internal error", "status": 500, "detail": "The server failed to issue a token. The error has been logged.", "code": "internal_error"})),
-        (status = 503, description = "The video provider cannot issue tokens right now.",
+        (status = 503, description = "The video provider cannot issue tokens right now, or the \
+            keys that check session tokens cannot be loaded.",
             body = ProblemDetails, content_type = "application/problem+json",
-            example = json!({"type": "urn:openconnect-video:problem:provider_unavailable", "title": "Video provider unavailable", "status": 503, "detail": "The video provider cannot issue tokens right now; try again later.", "code": "provider_unavailable"})),
+            examples(
+                ("provider_unavailable" = (value = json!({"type": "urn:openconnect-video:problem:provider_unavailable", "title": "Video provider unavailable", "status": 503, "detail": "The video provider cannot issue tokens right now; try again later.", "code": "provider_unavailable"}))),
+                ("auth_unavailable" = (value = json!({"type": "urn:openconnect-video:problem:auth_unavailable", "title": "Authentication unavailable", "status": 503, "detail": "The keys that check session tokens cannot be loaded right now; try again later.", "code": "auth_unavailable"})))
+            )),
     )
 )]
 pub(crate) async fn issue_token(
     request: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let join = parse_join_request(request.query_string())?;
+    if let Some(peer) = request.peer_addr() {
+        state
+            .limiter
+            .check_ip(peer.ip())
+            .map_err(ApiError::RateLimited)?;
+    }
+    let caller = state
+        .auth
+        .authenticate(authorization(&request))
+        .await
+        .map_err(ApiError::Unauthenticated)?;
+    let join = caller.authorize(parse_token_query(request.query_string())?)?;
+    state
+        .limiter
+        .check_identity(join.identity().as_str())
+        .map_err(ApiError::RateLimited)?;
     let ticket = state
         .provider
         .join(&join)
         .await
         .map_err(ApiError::Provider)?;
-    Ok(HttpResponse::Ok().json(TokenResponse::from(ticket)))
+    let response = TokenResponse::from(ticket);
+    // The audit trail: who got into which room as what, until when, vouched for how. Never the
+    // token or a credential. Names cannot hold control characters, so one token is one line.
+    log::info!(
+        target: "token_server::audit",
+        "token issued room={:?} identity={:?} role={} expires_at={} auth={}",
+        response.room,
+        response.identity,
+        join.role(),
+        response.expires_at,
+        state.auth.mode()
+    );
+    Ok(HttpResponse::Ok().json(response))
 }
 
-/// Parses the raw query string strictly into a [`JoinRequest`].
-pub(crate) fn parse_join_request(query: &str) -> Result<JoinRequest, ApiError> {
+/// The `Authorization` header: `Ok(None)` when absent, `Err` when repeated or not ASCII.
+fn authorization(request: &HttpRequest) -> Result<Option<&str>, ()> {
+    let mut values = request.headers().get_all(header::AUTHORIZATION);
+    let first = values.next();
+    if values.next().is_some() {
+        return Err(());
+    }
+    first.map(|value| value.to_str().map_err(drop)).transpose()
+}
+
+/// Parses the raw query string strictly: each of `room`, `user`, `name`, `role` at most once,
+/// nothing else, valid form encoding, valid names. `room` is required here; whether `user` is
+/// depends on the caller (see [`crate::auth::Caller::authorize`]).
+pub(crate) fn parse_token_query(query: &str) -> Result<TokenQuery, ApiError> {
     let mut room = None;
     let mut user = None;
     let mut name = None;
@@ -171,16 +243,23 @@ pub(crate) fn parse_join_request(query: &str) -> Result<JoinRequest, ApiError> {
     let invalid = |parameter| move |source: NameError| ApiError::InvalidName { parameter, source };
     let room = RoomName::parse(room.ok_or(ApiError::MissingParameter("room"))?)
         .map_err(invalid("room"))?;
-    let user = ParticipantIdentity::parse(user.ok_or(ApiError::MissingParameter("user"))?)
+    let user = user
+        .map(ParticipantIdentity::parse)
+        .transpose()
         .map_err(invalid("user"))?;
-    let role = match role {
-        None => Role::default(),
-        Some(role) => role.parse().map_err(|_| ApiError::UnknownRole)?,
-    };
-    let request = JoinRequest::new(room, user, role);
-    Ok(match name {
-        None => request,
-        Some(name) => request.with_display_name(DisplayName::parse(name).map_err(invalid("name"))?),
+    let name = name
+        .map(DisplayName::parse)
+        .transpose()
+        .map_err(invalid("name"))?;
+    let role = role
+        .map(|role| role.parse::<Role>())
+        .transpose()
+        .map_err(|_| ApiError::UnknownRole)?;
+    Ok(TokenQuery {
+        room,
+        user,
+        name,
+        role,
     })
 }
 
@@ -188,7 +267,14 @@ pub(crate) fn parse_join_request(query: &str) -> Result<JoinRequest, ApiError> {
 mod tests {
     use std::time::Duration;
 
+    use video_core::JoinRequest;
+
     use super::*;
+
+    /// What an unauthenticated (development) caller's query becomes.
+    fn parse_join_request(query: &str) -> Result<JoinRequest, ApiError> {
+        Ok(crate::auth::Caller::Anyone.authorize(parse_token_query(query)?)?)
+    }
 
     #[test]
     fn parses_a_full_query() {

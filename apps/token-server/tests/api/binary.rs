@@ -7,7 +7,7 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::helpers::{API_KEY, API_SECRET, request, verify};
+use crate::helpers::{API_KEY, API_SECRET, request, request_with, verify};
 
 const BIN: &str = env!("CARGO_BIN_EXE_token-server");
 
@@ -27,8 +27,13 @@ fn production(secret: &str) -> Vec<(&'static str, String)> {
         ("LIVEKIT_URL", "wss://video.example.edu".into()),
         ("LIVEKIT_API_KEY", API_KEY.into()),
         ("LIVEKIT_API_SECRET", secret.into()),
+        ("TOKEN_SERVER_AUTH", "api-key".into()),
+        ("TOKEN_SERVER_API_KEYS", BACKEND_KEY.into()),
     ]
 }
+
+/// The LMS back end's key in production-mode tests.
+const BACKEND_KEY: &str = "lms-backend-api-key-0123456789abcdef";
 
 #[test]
 fn startup_errors_name_the_variable_and_rule_and_exit_78() {
@@ -104,9 +109,7 @@ fn a_port_in_use_is_a_clear_error() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(
-        stderr.contains(&format!(
-            "could not listen on 127.0.0.1:{port} (HOST, PORT)"
-        )),
+        stderr.contains(&format!("could not start on 127.0.0.1:{port} (HOST, PORT)")),
         "{stderr}"
     );
 }
@@ -180,20 +183,39 @@ fn logs_never_contain_the_secret_tokens_or_query_strings() {
         ("LIVEKIT_URL", "wss://video.example.edu"),
         ("LIVEKIT_API_KEY", API_KEY),
         ("LIVEKIT_API_SECRET", secret),
+        ("TOKEN_SERVER_AUTH", "api-key"),
+        ("TOKEN_SERVER_API_KEYS", BACKEND_KEY),
     ]);
+    let bearer = format!("Bearer {BACKEND_KEY}");
+    let auth = [("Authorization", bearer.as_str())];
     let mut tokens = Vec::new();
     for role in ["host", "participant", "viewer"] {
         let target = format!("/api/video/token?room=quiet-room-7&user=private-user-9&role={role}");
-        let response = request(running.address, "GET", target.as_bytes());
-        assert_eq!(response.status, 200);
+        let response = request_with(running.address, "GET", target.as_bytes(), &auth);
+        assert_eq!(response.status, 200, "{}", response.text());
         tokens.push(response.json()["token"].as_str().unwrap().to_owned());
     }
-    for target in [
-        "/api/video/token?room=quiet-room-7",
-        "/readyz",
-        "/healthz",
-        "/nope",
-    ] {
+    let wrong_key = "wrong-key-that-must-not-be-logged-0123456789";
+    let wrong =
+        [("Authorization", &*format!("Bearer {wrong_key}"))].map(|(n, v)| (n, v.to_owned()));
+    let wrong: Vec<(&str, &str)> = wrong.iter().map(|(n, v)| (*n, v.as_str())).collect();
+    assert_eq!(
+        request_with(
+            running.address,
+            "GET",
+            b"/api/video/token?room=quiet-room-7&user=u",
+            &wrong
+        )
+        .status,
+        401
+    );
+    request_with(
+        running.address,
+        "GET",
+        b"/api/video/token?room=quiet-room-7",
+        &auth,
+    );
+    for target in ["/readyz", "/healthz", "/nope"] {
         request(running.address, "GET", target.as_bytes());
     }
     running.terminate();
@@ -208,16 +230,38 @@ fn logs_never_contain_the_secret_tokens_or_query_strings() {
         log.contains("GET /api/video/token 200"),
         "one access line per request: {log}"
     );
-    assert_eq!(log.matches("GET /api/video/token ").count(), 4, "{log}");
-    assert!(!log.contains(secret), "the secret leaked: {log}");
+    assert_eq!(log.matches("GET /api/video/token ").count(), 5, "{log}");
+    for secret in [secret, BACKEND_KEY, wrong_key] {
+        assert!(!log.contains(secret), "a credential leaked: {log}");
+    }
     for token in &tokens {
         let signature = token.rsplit('.').next().unwrap();
         assert!(!log.contains(signature), "a token leaked: {log}");
     }
+    // One audit line per issued token, naming who got in where; access lines have no query.
+    let audit: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("token_server::audit"))
+        .collect();
+    assert_eq!(audit.len(), 3, "{log}");
     assert!(
-        !log.contains("quiet-room-7") && !log.contains("private-user-9"),
-        "a query string leaked: {log}"
+        audit[0].contains(
+            r#"token issued room="quiet-room-7" identity="private-user-9" role=host expires_at="#
+        ),
+        "{}",
+        audit[0]
     );
+    assert!(
+        audit.iter().all(|l| l.ends_with("auth=api-key")),
+        "{audit:?}"
+    );
+    let others = log.lines().filter(|l| !l.contains("token_server::audit"));
+    for line in others {
+        assert!(
+            !line.contains("quiet-room-7") && !line.contains("private-user-9"),
+            "a query string leaked: {line}"
+        );
+    }
 }
 
 #[test]

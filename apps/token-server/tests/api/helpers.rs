@@ -90,6 +90,11 @@ impl TestApp {
         request(self.address, method, target.as_bytes())
     }
 
+    /// `GET target` with extra header lines.
+    pub fn get_with(&self, target: &str, headers: &[(&str, &str)]) -> Response {
+        request_with(self.address, "GET", target.as_bytes(), headers)
+    }
+
     /// A request whose target holds raw bytes, e.g. ones that are not UTF-8.
     pub fn get_raw(&self, target: &[u8]) -> Response {
         request(self.address, "GET", target)
@@ -125,6 +130,16 @@ impl Response {
 /// One request on a fresh connection (`Connection: close`), raw bytes in and out, so tests
 /// control exactly what is sent: no client re-encodes the target.
 pub fn request(address: SocketAddr, method: &str, target: &[u8]) -> Response {
+    request_with(address, method, target, &[])
+}
+
+/// Like [`request`], with extra header lines (`("Authorization", "Bearer …")`).
+pub fn request_with(
+    address: SocketAddr,
+    method: &str,
+    target: &[u8],
+    headers: &[(&str, &str)],
+) -> Response {
     let mut stream = TcpStream::connect(address).expect("connect");
     stream
         .set_read_timeout(Some(Duration::from_secs(30)))
@@ -133,7 +148,11 @@ pub fn request(address: SocketAddr, method: &str, target: &[u8]) -> Response {
     head.extend_from_slice(method.as_bytes());
     head.push(b' ');
     head.extend_from_slice(target);
-    head.extend_from_slice(b" HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    head.extend_from_slice(b" HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n");
+    for (name, value) in headers {
+        head.extend_from_slice(format!("{name}: {value}\r\n").as_bytes());
+    }
+    head.extend_from_slice(b"\r\n");
     stream.write_all(&head).expect("send");
     read_response(&mut stream)
 }

@@ -40,7 +40,7 @@ fn every_error_response_of_the_token_endpoint_is_documented_with_examples() {
     let app = spawn_app(&[]);
     let document = app.get("/api-docs/openapi.json").json();
     let responses = &document["paths"]["/api/video/token"]["get"]["responses"];
-    for status in ["400", "405", "500", "503"] {
+    for status in ["400", "401", "403", "405", "413", "429", "500", "503"] {
         let content = &responses[status]["content"]["application/problem+json"];
         assert!(content["schema"].is_object(), "{status} has a schema");
         assert!(
@@ -79,9 +79,20 @@ fn every_error_response_of_the_token_endpoint_is_documented_with_examples() {
         params,
         [
             ("room", true),
-            ("user", true),
+            ("user", false),
             ("name", false),
             ("role", false)
         ]
+    );
+    let security = &document["paths"]["/api/video/token"]["get"]["security"];
+    assert_eq!(
+        security,
+        &serde_json::json!([{}, {"bearer": []}]),
+        "credentials optional (none) or bearer"
+    );
+    let scheme = &document["components"]["securitySchemes"]["bearer"];
+    assert_eq!(
+        (scheme["type"].as_str(), scheme["scheme"].as_str()),
+        (Some("http"), Some("bearer"))
     );
 }
