@@ -36,12 +36,15 @@ pub(crate) async fn healthz() -> HttpResponse {
     responses(
         (status = 200, description = "Ready to issue tokens.", body = Status,
             example = json!({"status": "ready"})),
-        (status = 503, description = "The provider cannot sign tokens.", body = ProblemDetails,
+        (status = 503, description = "The JWKS is not loaded, or the provider cannot sign tokens.", body = ProblemDetails,
             content_type = "application/problem+json",
             example = json!({"type": "urn:openconnect-video:problem:not_ready", "title": "Not ready", "status": 503, "detail": "The video provider cannot issue tokens right now.", "code": "not_ready"}))
     )
 )]
 pub(crate) async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    if !state.auth.is_ready() {
+        return Err(ApiError::AuthNotReady);
+    }
     state
         .provider
         .check_ready()

@@ -157,10 +157,34 @@ pub fn request_with(
     read_response(&mut stream)
 }
 
+/// Reads one response: the head, then `Content-Length` bytes, or a chunked body to its last
+/// chunk, or (neither) to the end of the stream. Does not wait for the server to close.
 pub fn read_response(stream: &mut impl Read) -> Response {
     let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).expect("read response");
-    parse_response(&raw)
+    let mut buffer = [0u8; 16 * 1024];
+    loop {
+        if let Some(head_end) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&raw[..head_end]).to_ascii_lowercase();
+            let body = &raw[head_end + 4..];
+            let length = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .map(|v| v.trim().parse::<usize>().unwrap());
+            let done = match length {
+                Some(length) => body.len() >= length,
+                None if head.contains("transfer-encoding: chunked") => body.ends_with(b"0\r\n\r\n"),
+                None => false,
+            };
+            if done {
+                return parse_response(&raw);
+            }
+        }
+        match stream.read(&mut buffer) {
+            Ok(0) => return parse_response(&raw),
+            Ok(n) => raw.extend_from_slice(&buffer[..n]),
+            Err(error) => panic!("read response: {error} after {} bytes", raw.len()),
+        }
+    }
 }
 
 pub fn parse_response(raw: &[u8]) -> Response {
@@ -213,6 +237,8 @@ fn dechunk(mut data: &[u8]) -> Vec<u8> {
 /// Checks a token with LiveKit's own verifier (livekit-api's `TokenVerifier`: HS256
 /// signature, issuer, exp, nbf): an independent check, not our code.
 pub fn verify(token: &str) -> livekit_api::access_token::Claims {
+    // Ours first: whichever jsonwebtoken provider is installed first serves the whole process.
+    token_server::auth::install_crypto_provider();
     livekit_api::access_token::TokenVerifier::with_api_key(API_KEY, API_SECRET)
         .verify(token)
         .expect("token verifies with LiveKit's TokenVerifier")

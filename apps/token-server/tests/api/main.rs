@@ -1,10 +1,12 @@
 //! Integration tests: the real server on 127.0.0.1:0, spoken to over HTTP.
 #![allow(clippy::unwrap_used, clippy::expect_used, unreachable_pub)]
 
+mod auth;
 mod binary;
 mod errors;
 mod health;
 mod helpers;
+mod limits;
 mod openapi;
 mod provider_faults;
 mod token;
