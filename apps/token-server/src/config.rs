@@ -253,6 +253,10 @@ mod tests {
             text.contains("HOST=0.0.0.0") && text.contains("LIVEKIT_API_KEY=APIkey"),
             "{text}"
         );
+        assert!(
+            text.contains("LIVEKIT_PARTICIPANT_SOURCES=camera,microphone"),
+            "{text}"
+        );
         assert!(config.warnings().is_empty(), "{:?}", config.warnings());
     }
 }

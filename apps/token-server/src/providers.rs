@@ -9,6 +9,7 @@ use std::time::Duration;
 use secrecy::ExposeSecret;
 use video_core::VideoProvider;
 use video_core::config::{AppEnv, ConfigError, Environment, Settings};
+use video_livekit::grants::TrackSource;
 use video_livekit::{LiveKitProvider, LiveKitSettings};
 
 /// The values `VIDEO_PROVIDER` accepts.
@@ -91,6 +92,7 @@ impl ProviderConfig {
         match self {
             Self::LiveKit(settings) => {
                 let ttl = settings.token_ttl().as_secs();
+                let policy = settings.grant_policy();
                 vec![
                     "VIDEO_PROVIDER=livekit".to_owned(),
                     format!("LIVEKIT_URL={}", settings.url()),
@@ -100,8 +102,31 @@ impl ProviderConfig {
                         settings.api_secret().expose_secret().chars().count()
                     ),
                     format!("LIVEKIT_TOKEN_TTL_HOURS={} ({ttl} s)", ttl as f64 / 3600.0),
+                    format!(
+                        "LIVEKIT_PARTICIPANT_SOURCES={}",
+                        sources(&policy.participant_sources)
+                    ),
+                    format!(
+                        "LIVEKIT_PARTICIPANT_CAN_PUBLISH_DATA={}",
+                        policy.participant_can_publish_data
+                    ),
+                    format!(
+                        "LIVEKIT_VIEWER_CAN_PUBLISH_DATA={}",
+                        policy.viewer_can_publish_data
+                    ),
                 ]
             }
         }
     }
+}
+
+fn sources(sources: &[TrackSource]) -> String {
+    if sources.is_empty() {
+        return "none".to_owned();
+    }
+    sources
+        .iter()
+        .map(|s| s.as_str())
+        .collect::<Vec<_>>()
+        .join(",")
 }

@@ -1,7 +1,8 @@
 //! How each [`Role`] maps to LiveKit's video grants.
 //!
 //! Every flag is set explicitly (in `livekit-api` 0.10 the publish flags are `Option<bool>`, and
-//! LiveKit treats an absent flag as *allowed*), so a token never grants more than this table:
+//! LiveKit treats an absent flag as *allowed*), so a token never grants more than this table.
+//! The defaults ([`GrantPolicy::default`]):
 //!
 //! | grant | host | participant | viewer |
 //! |---|---|---|---|
@@ -13,14 +14,133 @@
 //! | `canUpdateOwnMetadata` | yes | no | no |
 //! | `roomAdmin` (mute or remove others, end the room) | **yes** | no | no |
 //! | `roomCreate`, `roomList`, `roomRecord`, `ingressAdmin`, `hidden`, `recorder`, `agent` | no | no | no |
+//!
+//! An admin may change three cells ([`GrantPolicy`], from `LIVEKIT_PARTICIPANT_SOURCES`,
+//! `LIVEKIT_PARTICIPANT_CAN_PUBLISH_DATA` and `LIVEKIT_VIEWER_CAN_PUBLISH_DATA`): which sources
+//! students may publish (e.g. add `screen_share`, or `none`), whether students may chat, and
+//! whether observers may chat. The host's row and every "no" in the last two rows are fixed.
+
+use std::fmt;
 
 use livekit_api::access_token::VideoGrants;
 use video_core::{Role, RoomName};
 
-/// The track sources a [`Role::Participant`] may publish.
-pub const PARTICIPANT_SOURCES: [&str; 2] = ["camera", "microphone"];
+/// A kind of track a participant may publish.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TrackSource {
+    /// The camera.
+    Camera,
+    /// The microphone.
+    Microphone,
+    /// A shared screen or window.
+    ScreenShare,
+    /// The audio of a shared screen or tab.
+    ScreenShareAudio,
+}
 
-/// The LiveKit grants for `role` in `room`, as in the [module table](self).
+impl TrackSource {
+    /// Every source, in LiveKit's order.
+    pub const ALL: [TrackSource; 4] = [
+        Self::Camera,
+        Self::Microphone,
+        Self::ScreenShare,
+        Self::ScreenShareAudio,
+    ];
+
+    /// LiveKit's name: `camera`, `microphone`, `screen_share` or `screen_share_audio`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Camera => "camera",
+            Self::Microphone => "microphone",
+            Self::ScreenShare => "screen_share",
+            Self::ScreenShareAudio => "screen_share_audio",
+        }
+    }
+
+    /// The source with LiveKit's name `name`.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|source| source.as_str() == name)
+    }
+}
+
+impl fmt::Display for TrackSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What the admin may change in the [role table](self).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GrantPolicy {
+    /// What a participant (student) may publish; empty means nothing (`canPublish` false).
+    pub participant_sources: Vec<TrackSource>,
+    /// Whether a participant may publish data (chat).
+    pub participant_can_publish_data: bool,
+    /// Whether a viewer (observer) may publish data (chat).
+    pub viewer_can_publish_data: bool,
+}
+
+impl Default for GrantPolicy {
+    /// Students publish camera and microphone and chat; observers only watch.
+    fn default() -> Self {
+        Self {
+            participant_sources: vec![TrackSource::Camera, TrackSource::Microphone],
+            participant_can_publish_data: true,
+            viewer_can_publish_data: false,
+        }
+    }
+}
+
+impl GrantPolicy {
+    /// The LiveKit grants for `role` in `room` under this policy.
+    ///
+    /// ```
+    /// use video_core::{Role, RoomName};
+    /// use video_livekit::grants::{GrantPolicy, TrackSource};
+    ///
+    /// let policy = GrantPolicy {
+    ///     participant_sources: vec![TrackSource::Camera, TrackSource::Microphone, TrackSource::ScreenShare],
+    ///     ..GrantPolicy::default()
+    /// };
+    /// let grants = policy.grants(Role::Participant, &RoomName::parse("physics-101")?);
+    /// assert_eq!(grants.can_publish_sources, ["camera", "microphone", "screen_share"]);
+    /// # Ok::<(), video_core::NameError>(())
+    /// ```
+    pub fn grants(&self, role: Role, room: &RoomName) -> VideoGrants {
+        let (can_publish, sources, can_publish_data) = match role {
+            Role::Host => (true, Vec::new(), true),
+            Role::Participant => (
+                !self.participant_sources.is_empty(),
+                self.participant_sources
+                    .iter()
+                    .map(|s| s.as_str().to_owned())
+                    .collect(),
+                self.participant_can_publish_data,
+            ),
+            Role::Viewer => (false, Vec::new(), self.viewer_can_publish_data),
+        };
+        VideoGrants {
+            room_join: true,
+            room: room.as_str().to_owned(),
+            room_admin: role.can_moderate(),
+            can_subscribe: Some(true),
+            can_publish: Some(can_publish),
+            can_publish_data: Some(can_publish_data),
+            can_publish_sources: sources,
+            can_update_own_metadata: Some(role == Role::Host),
+            room_create: false,
+            room_list: false,
+            room_record: false,
+            ingress_admin: false,
+            hidden: false,
+            recorder: false,
+            agent: false,
+            ..VideoGrants::default()
+        }
+    }
+}
+
+/// The LiveKit grants for `role` in `room` under the default policy.
 ///
 /// ```
 /// use video_core::{Role, RoomName};
@@ -33,31 +153,7 @@ pub const PARTICIPANT_SOURCES: [&str; 2] = ["camera", "microphone"];
 /// # Ok::<(), video_core::NameError>(())
 /// ```
 pub fn video_grants(role: Role, room: &RoomName) -> VideoGrants {
-    let can_publish_sources = match role {
-        Role::Participant => PARTICIPANT_SOURCES
-            .iter()
-            .map(|s| (*s).to_owned())
-            .collect(),
-        Role::Host | Role::Viewer => Vec::new(),
-    };
-    VideoGrants {
-        room_join: true,
-        room: room.as_str().to_owned(),
-        room_admin: role.can_moderate(),
-        can_subscribe: Some(true),
-        can_publish: Some(role.can_publish()),
-        can_publish_data: Some(role.can_publish_data()),
-        can_publish_sources,
-        can_update_own_metadata: Some(role == Role::Host),
-        room_create: false,
-        room_list: false,
-        room_record: false,
-        ingress_admin: false,
-        hidden: false,
-        recorder: false,
-        agent: false,
-        ..VideoGrants::default()
-    }
+    GrantPolicy::default().grants(role, room)
 }
 
 #[cfg(test)]
@@ -119,5 +215,51 @@ mod tests {
             (Some(false), Some(false), false)
         );
         assert_eq!(viewer.can_update_own_metadata, Some(false));
+    }
+
+    #[test]
+    fn the_policy_changes_only_its_three_cells() {
+        let room = RoomName::parse("r1").unwrap();
+        let open = GrantPolicy {
+            participant_sources: TrackSource::ALL.to_vec(),
+            participant_can_publish_data: false,
+            viewer_can_publish_data: true,
+        };
+        let student = open.grants(Role::Participant, &room);
+        assert_eq!(
+            student.can_publish_sources,
+            ["camera", "microphone", "screen_share", "screen_share_audio"]
+        );
+        assert_eq!(student.can_publish_data, Some(false));
+        let viewer = open.grants(Role::Viewer, &room);
+        assert_eq!(
+            (viewer.can_publish, viewer.can_publish_data),
+            (Some(false), Some(true))
+        );
+        assert_eq!(
+            open.grants(Role::Host, &room),
+            video_grants(Role::Host, &room)
+        );
+
+        let silent = GrantPolicy {
+            participant_sources: Vec::new(),
+            ..GrantPolicy::default()
+        };
+        let student = silent.grants(Role::Participant, &room);
+        assert_eq!(
+            student.can_publish,
+            Some(false),
+            "no sources = no publishing"
+        );
+        assert!(student.can_publish_sources.is_empty());
+    }
+
+    #[test]
+    fn source_names_round_trip() {
+        for source in TrackSource::ALL {
+            assert_eq!(TrackSource::from_name(source.as_str()), Some(source));
+            assert_eq!(source.to_string(), source.as_str());
+        }
+        assert_eq!(TrackSource::from_name("Camera"), None);
     }
 }

@@ -5,7 +5,6 @@ use secrecy::ExposeSecret;
 use video_core::{BoxFuture, DisplayName, JoinRequest, JoinTicket, ProviderError, VideoProvider};
 
 use crate::LiveKitSettings;
-use crate::grants::video_grants;
 
 const PROVIDER: &str = "livekit";
 /// Room and identity of the readiness probe token.
@@ -64,7 +63,14 @@ impl LiveKitProvider {
         let ttl = self.settings.token_ttl();
         let identity = request.identity().as_str();
         let name = request.display_name().map(DisplayName::as_str);
-        let mut sign = || self.sign(identity, name, video_grants(request.role(), request.room()));
+        let policy = self.settings.grant_policy();
+        let mut sign = || {
+            self.sign(
+                identity,
+                name,
+                policy.grants(request.role(), request.room()),
+            )
+        };
         let (token, not_before) = mint_within_one_second(&mut unix_seconds, &mut sign)?;
         Ok(JoinTicket {
             token: token.into(),

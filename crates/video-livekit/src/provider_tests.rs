@@ -7,6 +7,7 @@ use secrecy::SecretString;
 use video_core::{ParticipantIdentity, Role, RoomName};
 
 use super::*;
+use crate::grants::video_grants;
 
 const KEY: &str = "APItestkey";
 const SECRET: &str = "test-secret-0123456789abcdef-0123456789";

@@ -5,6 +5,8 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use video_core::config::{AppEnv, ConfigError, Environment};
 
+use crate::grants::{GrantPolicy, TrackSource};
+
 const URL_RULE: &str = "must be a ws://, wss://, http:// or https:// URL with a host";
 const TTL_RULE: &str =
     "must be a number of hours greater than 0 and at most 24 (fractions allowed, e.g. 0.25)";
@@ -18,6 +20,7 @@ pub struct LiveKitSettings {
     api_key: String,
     api_secret: SecretString,
     token_ttl: Duration,
+    grants: GrantPolicy,
     dev_defaults: Vec<&'static str>,
 }
 
@@ -27,6 +30,9 @@ struct RawSettings {
     api_key: Option<String>,
     api_secret: Option<String>,
     token_ttl_hours: Option<String>,
+    participant_sources: Option<String>,
+    participant_can_publish_data: Option<String>,
+    viewer_can_publish_data: Option<String>,
 }
 
 impl LiveKitSettings {
@@ -64,6 +70,7 @@ impl LiveKitSettings {
             api_key: api_key.to_owned(),
             api_secret,
             token_ttl: Self::DEFAULT_TOKEN_TTL,
+            grants: GrantPolicy::default(),
             dev_defaults: Vec::new(),
         })
     }
@@ -79,8 +86,18 @@ impl LiveKitSettings {
         Ok(self)
     }
 
-    /// Reads `LIVEKIT_URL`, `LIVEKIT_API_KEY`, `LIVEKIT_API_SECRET` and
-    /// `LIVEKIT_TOKEN_TTL_HOURS`.
+    /// Sets what students may publish and who may chat (see [`GrantPolicy`]).
+    #[must_use]
+    pub fn with_grant_policy(mut self, grants: GrantPolicy) -> Self {
+        self.grants = grants;
+        self
+    }
+
+    /// Reads `LIVEKIT_URL`, `LIVEKIT_API_KEY`, `LIVEKIT_API_SECRET`,
+    /// `LIVEKIT_TOKEN_TTL_HOURS`, and the grant policy: `LIVEKIT_PARTICIPANT_SOURCES`
+    /// (comma-separated `camera`, `microphone`, `screen_share`, `screen_share_audio`, or `none`;
+    /// default `camera,microphone`), `LIVEKIT_PARTICIPANT_CAN_PUBLISH_DATA` (default `true`) and
+    /// `LIVEKIT_VIEWER_CAN_PUBLISH_DATA` (default `false`).
     ///
     /// In [`AppEnv::Development`], an unset URL, key or secret falls back to the values of
     /// `livekit-server --dev` ([`DEV_URL`](Self::DEV_URL), [`DEV_API_KEY`](Self::DEV_API_KEY),
@@ -131,8 +148,26 @@ impl LiveKitSettings {
             None => Self::DEFAULT_TOKEN_TTL,
             Some(hours) => parse_ttl_hours(&hours)?,
         };
-        let mut settings =
-            Self::new(&url, &api_key, api_secret.into())?.with_token_ttl(token_ttl)?;
+        let defaults = GrantPolicy::default();
+        let grants = GrantPolicy {
+            participant_sources: match raw.participant_sources {
+                None => defaults.participant_sources,
+                Some(list) => parse_sources(&list)?,
+            },
+            participant_can_publish_data: parse_bool(
+                raw.participant_can_publish_data,
+                "LIVEKIT_PARTICIPANT_CAN_PUBLISH_DATA",
+                defaults.participant_can_publish_data,
+            )?,
+            viewer_can_publish_data: parse_bool(
+                raw.viewer_can_publish_data,
+                "LIVEKIT_VIEWER_CAN_PUBLISH_DATA",
+                defaults.viewer_can_publish_data,
+            )?,
+        };
+        let mut settings = Self::new(&url, &api_key, api_secret.into())?
+            .with_token_ttl(token_ttl)?
+            .with_grant_policy(grants);
         settings.dev_defaults = dev_defaults;
         Ok(settings)
     }
@@ -157,6 +192,11 @@ impl LiveKitSettings {
         self.token_ttl
     }
 
+    /// What each role may do beyond the fixed parts of the role table.
+    pub fn grant_policy(&self) -> &GrantPolicy {
+        &self.grants
+    }
+
     /// The variables that were unset and fell back to the `livekit-server --dev` values
     /// (development only); empty when everything was configured.
     pub fn dev_defaults_used(&self) -> &[&'static str] {
@@ -171,6 +211,7 @@ impl fmt::Debug for LiveKitSettings {
             .field("api_key", &self.api_key)
             .field("api_secret", &"[REDACTED]")
             .field("token_ttl", &self.token_ttl)
+            .field("grants", &self.grants)
             .field("dev_defaults", &self.dev_defaults)
             .finish()
     }
@@ -191,6 +232,36 @@ fn check_url(url: &str) -> Result<(), ConfigError> {
         return Err(ConfigError::invalid("LIVEKIT_URL", URL_RULE));
     }
     Ok(())
+}
+
+fn parse_sources(list: &str) -> Result<Vec<TrackSource>, ConfigError> {
+    const RULE: &str = "must be `none` or a comma-separated list of: camera, microphone, \
+                        screen_share, screen_share_audio";
+    if list.trim() == "none" {
+        return Ok(Vec::new());
+    }
+    let mut sources = Vec::new();
+    for name in list.split(',').map(str::trim) {
+        let source = TrackSource::from_name(name)
+            .ok_or_else(|| ConfigError::invalid("LIVEKIT_PARTICIPANT_SOURCES", RULE))?;
+        if !sources.contains(&source) {
+            sources.push(source);
+        }
+    }
+    Ok(sources)
+}
+
+fn parse_bool(
+    value: Option<String>,
+    variable: &'static str,
+    default: bool,
+) -> Result<bool, ConfigError> {
+    match value.as_deref() {
+        None => Ok(default),
+        Some("true") => Ok(true),
+        Some("false") => Ok(false),
+        Some(_) => Err(ConfigError::invalid(variable, "must be true or false")),
+    }
 }
 
 fn parse_ttl_hours(hours: &str) -> Result<Duration, ConfigError> {
@@ -371,6 +442,66 @@ mod tests {
                 ConfigError::invalid("LIVEKIT_TOKEN_TTL_HOURS", TTL_RULE),
                 "{bad}"
             );
+        }
+    }
+
+    #[test]
+    fn the_grant_policy_is_read_from_the_environment() {
+        let settings = LiveKitSettings::from_env(&env(&[]), AppEnv::Development).unwrap();
+        assert_eq!(settings.grant_policy(), &GrantPolicy::default());
+        let settings = LiveKitSettings::from_env(
+            &env(&[
+                (
+                    "LIVEKIT_PARTICIPANT_SOURCES",
+                    " camera, microphone,screen_share,camera",
+                ),
+                ("LIVEKIT_PARTICIPANT_CAN_PUBLISH_DATA", "false"),
+                ("LIVEKIT_VIEWER_CAN_PUBLISH_DATA", "true"),
+            ]),
+            AppEnv::Development,
+        )
+        .unwrap();
+        let policy = settings.grant_policy();
+        assert_eq!(
+            policy.participant_sources,
+            [
+                TrackSource::Camera,
+                TrackSource::Microphone,
+                TrackSource::ScreenShare
+            ]
+        );
+        assert!(!policy.participant_can_publish_data && policy.viewer_can_publish_data);
+        let none = LiveKitSettings::from_env(
+            &env(&[("LIVEKIT_PARTICIPANT_SOURCES", "none")]),
+            AppEnv::Development,
+        )
+        .unwrap();
+        assert!(none.grant_policy().participant_sources.is_empty());
+        for (variable, value, rule) in [
+            (
+                "LIVEKIT_PARTICIPANT_SOURCES",
+                "camera,webcam",
+                "must be `none` or a comma-separated list of: camera, microphone, screen_share, screen_share_audio",
+            ),
+            (
+                "LIVEKIT_PARTICIPANT_SOURCES",
+                "camera,",
+                "must be `none` or a comma-separated list of: camera, microphone, screen_share, screen_share_audio",
+            ),
+            (
+                "LIVEKIT_VIEWER_CAN_PUBLISH_DATA",
+                "yes",
+                "must be true or false",
+            ),
+            (
+                "LIVEKIT_PARTICIPANT_CAN_PUBLISH_DATA",
+                "TRUE",
+                "must be true or false",
+            ),
+        ] {
+            let error = LiveKitSettings::from_env(&env(&[(variable, value)]), AppEnv::Development)
+                .unwrap_err();
+            assert_eq!(error, ConfigError::invalid(variable, rule), "{value}");
         }
     }
 

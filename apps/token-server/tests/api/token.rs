@@ -145,3 +145,26 @@ fn decoded_claims_match_the_snapshot() {
         ".nbf" => "[nbf]",
     });
 }
+
+#[test]
+fn the_admin_grant_policy_reaches_the_tokens() {
+    let app = spawn_app(&[
+        (
+            "LIVEKIT_PARTICIPANT_SOURCES",
+            "camera,microphone,screen_share",
+        ),
+        ("LIVEKIT_VIEWER_CAN_PUBLISH_DATA", "true"),
+    ]);
+    let student = app.get("/api/video/token?room=r&user=s").json();
+    let video = verify(student["token"].as_str().unwrap()).video;
+    assert_eq!(
+        video.can_publish_sources,
+        ["camera", "microphone", "screen_share"]
+    );
+    let observer = app.get("/api/video/token?room=r&user=o&role=viewer").json();
+    let video = verify(observer["token"].as_str().unwrap()).video;
+    assert_eq!(
+        (video.can_publish, video.can_publish_data),
+        (Some(false), Some(true))
+    );
+}
