@@ -3,7 +3,10 @@
 # OpenConnect Video token server image: the `token-server` binary plus the built web page.
 #
 #   docker build -t openconnect-video/token-server .
-#   docker run --rm -p 8080:8080 openconnect-video/token-server
+#   docker run --rm -p 8080:8080 --env-file token-server.env openconnect-video/token-server
+#
+# The image defaults to APP_ENV=production: it refuses to start until the LiveKit credentials and
+# caller authentication are configured (see docs/configuration.md).
 #
 # Stages: `web` builds apps/web, `skeleton` reduces the workspace to its manifests, `builder`
 # compiles dependencies from the skeleton (a layer reused until Cargo.toml/Cargo.lock change) and
@@ -72,7 +75,8 @@ RUN apt-get update \
 COPY --from=builder /out/token-server /usr/local/bin/token-server
 COPY --from=web /src/apps/web/dist/ /app/web/
 # Listen on all interfaces inside the container; serve the web page from the image.
-ENV HOST=0.0.0.0 \
+ENV APP_ENV=production \
+    HOST=0.0.0.0 \
     PORT=8080 \
     WEB_DIST_DIR=/app/web
 # Numeric, so Kubernetes can verify runAsNonRoot.

@@ -188,8 +188,9 @@ def check_compose(path: Path, env_example: Path | None = None) -> list[str]:
         problems.append(f"{path}: token-server must depend on livekit with service_healthy")
 
     env = compose_environment(token)
-    if env.get("APP_ENV") != "production":
-        problems.append(f"{path}: token-server must run with APP_ENV=production")
+    for var in ("APP_ENV", "TOKEN_SERVER_AUTH"):
+        if not env.get(var):
+            problems.append(f"{path}: token-server must set {var} (a value, or one from deploy/.env)")
     for var in SECRET_VARS:
         if not re.fullmatch(r"\$\{" + var + r":\?[^}]+\}", env.get(var, "")):
             problems.append(f"{path}: {var} must be `${{{var}:?message}}` so Compose refuses to start without it")

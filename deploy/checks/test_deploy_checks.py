@@ -133,8 +133,11 @@ class ComposeTest(TempDirTest):
         self.assertProblem(self.check(), "vX.Y.Z")
 
     def test_development_mode_is_rejected(self) -> None:
-        self.compose["services"]["token-server"]["environment"]["APP_ENV"] = "development"
-        self.assertProblem(self.check(), "APP_ENV=production")
+        del self.compose["services"]["token-server"]["environment"]["APP_ENV"]
+        self.assertProblem(self.check(), "must set APP_ENV")
+        self.compose["services"]["token-server"]["environment"]["APP_ENV"] = "production"
+        del self.compose["services"]["token-server"]["environment"]["TOKEN_SERVER_AUTH"]
+        self.assertProblem(self.check(), "must set TOKEN_SERVER_AUTH")
 
     def test_missing_health_check_is_rejected(self) -> None:
         del self.compose["services"]["livekit"]["healthcheck"]
