@@ -1,8 +1,10 @@
 //! The token server's whole request path, in this process: the real `Application` (routes,
-//! access log, `Cache-Control` middleware, provider) on 127.0.0.1:0, driven over one keep-alive
-//! loopback connection, one request at a time. Each figure is a full round trip (client write,
-//! server parse, route, mint, JSON, client read); `request/healthz` is the same trip without
-//! the token work. Also the public pieces of query parsing.
+//! middleware, access and audit logs, rate limiter, authentication, provider) on 127.0.0.1:0,
+//! driven over one keep-alive loopback connection, one request at a time. Each figure is a full
+//! round trip (client write, server parse, route, authenticate, mint, JSON, client read);
+//! `healthz` is the same trip without the token work. One server per authentication mode
+//! (`none`, `api-key`, `jwt` with an HS256 LMS secret); then caller authentication alone and the
+//! public pieces of query parsing.
 //!
 //! Run with `cargo bench -p token-server --bench request`; see `docs/performance.md`.
 #![allow(clippy::expect_used, clippy::unwrap_used)] // Fixtures that fail should stop loudly.
@@ -11,28 +13,82 @@ use std::hint::black_box;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::sync::mpsc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use actix_web::dev::ServerHandle;
 use criterion::{Criterion, criterion_group, criterion_main};
+use jsonwebtoken::{EncodingKey, Header};
 use log::LevelFilter;
+use token_server::auth::{AuthConfig, Authenticator, install_crypto_provider};
 use token_server::{Application, ServerConfig};
-use video_core::config::Environment;
+use video_core::config::{AppEnv, Environment};
 use video_core::{ParticipantIdentity, RoomName, decode_query_component};
 
-/// The requests measured: name and target (path and query, sent as is).
-const TARGETS: [(&str, &str); 4] = [
-    ("healthz", "/healthz"),
-    (
-        "token_participant",
-        "/api/video/token?room=physics-101&user=student-42",
-    ),
-    (
-        "token_host_named",
-        "/api/video/token?room=physics-101&user=prof-7&name=Ada+Lovelace&role=host",
-    ),
-    ("bad_query_400", "/api/video/token?room=physics-101"),
-];
+const LIVEKIT_SECRET: &str = "bench-secret-0123456789abcdef0123456789abcdef";
+const BACKEND_KEY: &str = "bench-lms-backend-key-0123456789abcdef";
+const LMS_SECRET: &str = "bench-lms-session-secret-0123456789abcdef";
+const ISSUER: &str = "https://lms.example.edu";
+const AUDIENCE: &str = "openconnect-video";
+const TOKEN_TARGET: &str = "/api/video/token?room=physics-101&user=student-42";
+
+/// One way to run the server: its extra variables and the `Authorization` header it needs.
+struct Mode {
+    name: &'static str,
+    variables: Vec<(&'static str, String)>,
+    authorization: Option<String>,
+}
+
+fn modes() -> [Mode; 3] {
+    let owned = |pairs: &[(&'static str, &str)]| -> Vec<(&'static str, String)> {
+        pairs.iter().map(|(k, v)| (*k, (*v).to_owned())).collect()
+    };
+    [
+        Mode {
+            name: "none",
+            variables: owned(&[("APP_ENV", "development"), ("TOKEN_SERVER_AUTH", "none")]),
+            authorization: None,
+        },
+        Mode {
+            name: "api_key",
+            variables: owned(&[
+                ("APP_ENV", "production"),
+                ("TOKEN_SERVER_AUTH", "api-key"),
+                ("TOKEN_SERVER_API_KEYS", BACKEND_KEY),
+            ]),
+            authorization: Some(format!("Bearer {BACKEND_KEY}")),
+        },
+        Mode {
+            name: "jwt_hs256",
+            variables: owned(&[
+                ("APP_ENV", "production"),
+                ("TOKEN_SERVER_AUTH", "jwt"),
+                ("AUTH_JWT_HS256_SECRET", LMS_SECRET),
+                ("AUTH_JWT_ISSUER", ISSUER),
+                ("AUTH_JWT_AUDIENCE", AUDIENCE),
+            ]),
+            authorization: Some(format!("Bearer {}", lms_session_token())),
+        },
+    ]
+}
+
+/// An LMS session token for `student-42` in `physics-101`, valid for a day.
+fn lms_session_token() -> String {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("clock")
+        .as_secs();
+    let claims = serde_json::json!({
+        "iss": ISSUER, "aud": AUDIENCE, "sub": "student-42",
+        "iat": now, "exp": now + 86_400,
+        "role": "participant", "rooms": ["physics-*"],
+    });
+    jsonwebtoken::encode(
+        &Header::default(),
+        &claims,
+        &EncodingKey::from_secret(LMS_SECRET.as_bytes()),
+    )
+    .expect("LMS session token")
+}
 
 /// The application on its own thread and actix system, as `main` runs it; stopped on drop.
 struct Server {
@@ -41,30 +97,34 @@ struct Server {
 }
 
 impl Server {
-    fn start() -> Self {
-        let config = ServerConfig::from_env(&Environment::from_pairs([
-            ("APP_ENV", "production"),
+    fn start(mode: &Mode) -> Self {
+        // The rate limiter runs but never refuses: its defaults would, by design, stop a client
+        // that asks this often.
+        let mut variables: Vec<(&str, &str)> = vec![
             ("HOST", "127.0.0.1"),
             ("PORT", "0"),
             ("LIVEKIT_URL", "wss://video.example.edu"),
             ("LIVEKIT_API_KEY", "APIbenchkey"),
-            (
-                "LIVEKIT_API_SECRET",
-                "bench-secret-0123456789abcdef0123456789abcdef",
-            ),
+            ("LIVEKIT_API_SECRET", LIVEKIT_SECRET),
             ("WEB_DIST_DIR", "/nonexistent-web-dist"),
-        ]))
-        .expect("bench config");
+            ("RATE_LIMIT_IP_PER_MINUTE", "4000000000"),
+            ("RATE_LIMIT_IP_BURST", "4000000000"),
+            ("RATE_LIMIT_IDENTITY_PER_MINUTE", "4000000000"),
+            ("RATE_LIMIT_IDENTITY_BURST", "4000000000"),
+        ];
+        variables.extend(mode.variables.iter().map(|(k, v)| (*k, v.as_str())));
+        let config =
+            ServerConfig::from_env(&Environment::from_pairs(variables)).expect("bench config");
         let (sender, receiver) = mpsc::channel();
         std::thread::spawn(move || {
             actix_web::rt::System::new().block_on(async move {
                 let app = Application::build(&config).expect("bind 127.0.0.1:0");
-                let server = app.address();
-                let server_handle = app.into_server();
+                let address = app.address();
+                let server = app.into_server();
                 sender
-                    .send((server, server_handle.handle()))
+                    .send((address, server.handle()))
                     .expect("report address");
-                server_handle.await.expect("server ran");
+                server.await.expect("server ran");
             });
         });
         let (address, handle) = receiver
@@ -127,13 +187,17 @@ impl Connection {
     }
 }
 
-fn http_get(target: &str) -> Vec<u8> {
-    format!("GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: bench\r\n\r\n").into_bytes()
+fn http_get(target: &str, authorization: Option<&str>) -> Vec<u8> {
+    let authorization = authorization
+        .map(|value| format!("Authorization: {value}\r\n"))
+        .unwrap_or_default();
+    format!("GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: bench\r\n{authorization}\r\n")
+        .into_bytes()
 }
 
 fn request_path(c: &mut Criterion) {
-    // The access log goes through the real `env_logger` set-up (format, timestamp, one write per
-    // line) into /dev/null; `log::set_max_level` switches it on and off between groups, as
+    // Access and audit logs go through the real `env_logger` set-up (format, timestamp, one write
+    // per line) into /dev/null; `log::set_max_level` switches them on and off between groups, as
     // RUST_LOG=info and RUST_LOG=warn do.
     let null = std::fs::OpenOptions::new()
         .write(true)
@@ -144,24 +208,61 @@ fn request_path(c: &mut Criterion) {
         .target(env_logger::Target::Pipe(Box::new(null)))
         .init();
 
-    let server = Server::start();
-    let mut connection = Connection::open(server.address);
-    for (log_group, level) in [
-        ("request_log_info", LevelFilter::Info),
-        ("request_log_warn", LevelFilter::Warn),
-    ] {
-        log::set_max_level(level);
-        let mut group = c.benchmark_group(log_group);
-        for (name, target) in TARGETS {
-            let request = http_get(target);
-            let expected = if name == "bad_query_400" { 400 } else { 200 };
-            assert_eq!(connection.round_trip(&request).0, expected, "{target}");
-            group.bench_function(name, |b| {
-                b.iter(|| connection.round_trip(black_box(&request)));
-            });
+    for mode in modes() {
+        let server = Server::start(&mode);
+        let mut connection = Connection::open(server.address);
+        let mut targets = vec![(format!("token_{}", mode.name), TOKEN_TARGET, 200)];
+        if mode.name == "none" {
+            targets.push(("healthz".to_owned(), "/healthz", 200));
+            targets.push((
+                "bad_query_400".to_owned(),
+                "/api/video/token?room=physics-101",
+                400,
+            ));
         }
-        group.finish();
+        for (group_name, level) in [
+            ("request_log_info", LevelFilter::Info),
+            ("request_log_warn", LevelFilter::Warn),
+        ] {
+            log::set_max_level(level);
+            let mut group = c.benchmark_group(group_name);
+            for (name, target, status) in &targets {
+                let request = http_get(target, mode.authorization.as_deref());
+                assert_eq!(connection.round_trip(&request).0, *status, "{name}");
+                group.bench_function(name.as_str(), |b| {
+                    b.iter(|| connection.round_trip(black_box(&request)));
+                });
+            }
+            group.finish();
+        }
     }
+    log::set_max_level(LevelFilter::Warn);
+}
+
+/// Caller authentication alone (`Authenticator::authenticate`), without HTTP.
+fn authentication(c: &mut Criterion) {
+    install_crypto_provider();
+    let runtime = actix_web::rt::System::new();
+    let mut group = c.benchmark_group("authenticate");
+    for mode in modes() {
+        let env = Environment::from_pairs(mode.variables.iter().map(|(k, v)| (*k, v.as_str())));
+        let app_env = if mode.name == "none" {
+            AppEnv::Development
+        } else {
+            AppEnv::Production
+        };
+        let config = AuthConfig::from_env(&env, app_env).expect("auth config");
+        let authenticator = Authenticator::new(&config).expect("authenticator");
+        let header = mode.authorization.clone();
+        group.bench_function(mode.name, |b| {
+            b.iter(|| {
+                runtime
+                    .block_on(authenticator.authenticate(Ok(black_box(header.as_deref()))))
+                    .is_ok()
+            });
+        });
+    }
+    group.finish();
 }
 
 /// The public building blocks of `routes::token::parse_join_request` (which is crate-private):
@@ -190,6 +291,6 @@ criterion_group! {
     config = Criterion::default()
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(2));
-    targets = request_path, query_parsing
+    targets = request_path, authentication, query_parsing
 }
 criterion_main!(benches);
