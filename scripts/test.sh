@@ -23,9 +23,17 @@ step "clippy" cargo clippy --workspace --all-targets --locked -- -D warnings
 step "rust tests" cargo test --workspace --locked
 step "rust docs" env RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked
 step "coverage (video-livekit: 100% of lines)" scripts/coverage.sh
-for extra in apps/web/scripts/ci.sh tools/docs/check.sh deploy/validate.sh; do
-  if [ -f "$extra" ]; then
-    step "$extra" env TOKEN_SERVER_BIN="$PWD/target/debug/token-server" bash "$extra"
-  fi
-done
+step "token-server binary" cargo build -p token-server --locked
+export TOKEN_SERVER_BIN="$PWD/target/debug/token-server"
+step "web client (apps/web)" bash apps/web/scripts/ci.sh
+step "docs lint and links" bash tools/docs/check.sh
+step "deployment files" bash deploy/validate.sh
+step "API fuzzing, TOKEN_SERVER_AUTH=none" bash tests/fuzz/run.sh
+# The same against the document and server as production runs them, with an API key.
+fuzz_key="fuzz-test-api-key-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+step "API fuzzing, TOKEN_SERVER_AUTH=api-key" env \
+  FUZZ_EXTRA_ENV="TOKEN_SERVER_AUTH=api-key TOKEN_SERVER_API_KEYS=$fuzz_key" \
+  FUZZ_AUTH_HEADER="Authorization: Bearer $fuzz_key" FUZZ_MAX_EXAMPLES=1000 \
+  bash tests/fuzz/run.sh
+step "load test across a graceful restart" bash tests/load/run.sh
 printf '\nchecks: %d passed, 0 failed\n' "$passed"

@@ -49,7 +49,7 @@ enum Command {
         #[arg(long)]
         ttl_hours: Option<f64>,
     },
-    /// Print the OpenAPI document (as served at /api-docs/openapi.json).
+    /// Print the OpenAPI document as this configuration serves it at /api-docs/openapi.json.
     Openapi,
 }
 
@@ -69,10 +69,9 @@ pub fn main() -> ExitCode {
             role,
             ttl_hours,
         } => mint(&room, &user, name, &role, ttl_hours),
-        Command::Openapi => {
-            print(&crate::openapi::openapi_json());
-            Ok(())
-        }
+        Command::Openapi => load_config().map(|config| {
+            print(&crate::openapi::openapi_json(config.auth.mode()));
+        }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,6 +1,7 @@
 //! The OpenAPI 3.1 document, generated from the handlers' own annotations.
 
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::Required;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::problem::ProblemDetails;
@@ -47,9 +48,36 @@ impl Modify for BearerAuth {
     }
 }
 
-/// The document as pretty-printed JSON with a trailing newline, as committed.
-pub fn openapi_json() -> String {
-    let mut json = ApiDoc::openapi().to_pretty_json().unwrap_or_default();
+/// The document as served under the authentication mode `auth_mode` (`none`, `api-key` or
+/// `jwt`, as in `TOKEN_SERVER_AUTH`): `user` is required unless the session token supplies it
+/// (`jwt`), and credentials are required unless the mode is `none`.
+pub fn document(auth_mode: &str) -> utoipa::openapi::OpenApi {
+    let mut document = ApiDoc::openapi();
+    let token = document
+        .paths
+        .paths
+        .get_mut("/api/video/token")
+        .and_then(|item| item.get.as_mut());
+    if let Some(operation) = token {
+        if auth_mode != "jwt" {
+            for parameter in operation.parameters.iter_mut().flatten() {
+                if parameter.name == "user" {
+                    parameter.required = Required::True;
+                }
+            }
+        }
+        operation.security = Some(match auth_mode {
+            "none" => vec![SecurityRequirement::default()],
+            _ => vec![SecurityRequirement::new("bearer", Vec::<String>::new())],
+        });
+    }
+    document
+}
+
+/// The document for `auth_mode` as pretty-printed JSON with a trailing newline, as committed
+/// (`docs/api/openapi.json` holds the development default, mode `none`).
+pub fn openapi_json(auth_mode: &str) -> String {
+    let mut json = document(auth_mode).to_pretty_json().unwrap_or_default();
     json.push('\n');
     json
 }

@@ -9,14 +9,12 @@ use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
 use actix_web::http::{Method, header};
 use actix_web::middleware::{Condition, Logger, Next, from_fn};
 use actix_web::{App, HttpServer, ResponseError, web};
-use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 use video_core::VideoProvider;
 
 use crate::auth::{AuthSetupError, Authenticator, install_crypto_provider};
 use crate::config::ServerConfig;
 use crate::limits::{self, RateLimiter};
-use crate::openapi::ApiDoc;
 use crate::problem::ApiError;
 use crate::routes;
 
@@ -74,7 +72,7 @@ impl Application {
             auth,
             limiter,
         });
-        let openapi = ApiDoc::openapi();
+        let openapi = crate::openapi::document(config.auth.mode());
         let web_page = config.web_page_dir().map(std::path::Path::to_path_buf);
         let origins = config.cors_allowed_origins.clone();
         let server = HttpServer::new(move || {

@@ -17,8 +17,9 @@ use crate::startup::AppState;
 
 /// The query parameters of `GET /api/video/token`.
 ///
-/// Names follow the same rules: 1 to 256 bytes of UTF-8, no control characters, kept exactly
-/// as given (case and white space are significant). The query must be valid
+/// Names follow the same rules: 1 to 256 bytes of UTF-8 (`maxLength` counts characters, so it
+/// is only an upper bound: 256 two-byte characters are too long), no control characters (the
+/// `pattern`), kept exactly as given (case and white space are significant). The query must be valid
 /// `application/x-www-form-urlencoded` UTF-8 (`+` is a space, `%2B` a plus sign); each
 /// parameter may appear once, and no other parameter is accepted.
 #[derive(IntoParams)]
@@ -26,15 +27,30 @@ use crate::startup::AppState;
 #[allow(dead_code)] // Documents the query for OpenAPI; the handler parses the raw query strictly.
 pub(crate) struct TokenParams {
     /// The room to join, e.g. `physics-101`. LiveKit creates it on first join.
-    #[param(min_length = 1, max_length = 256, example = "physics-101")]
+    #[param(
+        min_length = 1,
+        max_length = 256,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$",
+        example = "physics-101"
+    )]
     room: String,
     /// The participant's stable identity, e.g. the LMS user id. Required, except with
     /// `TOKEN_SERVER_AUTH=jwt`, where it defaults to the session token's `sub` (and must equal
     /// it when given).
-    #[param(min_length = 1, max_length = 256, example = "student-42")]
+    #[param(
+        min_length = 1,
+        max_length = 256,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$",
+        example = "student-42"
+    )]
     user: Option<String>,
     /// The name other participants see (optional).
-    #[param(min_length = 1, max_length = 256, example = "Ada Lovelace")]
+    #[param(
+        min_length = 1,
+        max_length = 256,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$",
+        example = "Ada Lovelace"
+    )]
     name: Option<String>,
     /// The role: `host` (instructor), `participant` (student) or `viewer` (observer, subscribe
     /// only). Defaults to `participant`; with `TOKEN_SERVER_AUTH=jwt`, to the session token's

@@ -30,7 +30,7 @@ fn committed_copy_is_identical_to_what_the_server_serves() {
     );
     assert_eq!(
         text,
-        token_server::openapi::openapi_json(),
+        token_server::openapi::openapi_json("none"),
         "formatting as `token-server openapi` prints it"
     );
 }
@@ -79,7 +79,7 @@ fn every_error_response_of_the_token_endpoint_is_documented_with_examples() {
         params,
         [
             ("room", true),
-            ("user", false),
+            ("user", true),
             ("name", false),
             ("role", false)
         ]
@@ -87,12 +87,71 @@ fn every_error_response_of_the_token_endpoint_is_documented_with_examples() {
     let security = &document["paths"]["/api/video/token"]["get"]["security"];
     assert_eq!(
         security,
-        &serde_json::json!([{}, {"bearer": []}]),
-        "credentials optional (none) or bearer"
+        &serde_json::json!([{}]),
+        "TOKEN_SERVER_AUTH=none: no credentials"
     );
     let scheme = &document["components"]["securitySchemes"]["bearer"];
     assert_eq!(
         (scheme["type"].as_str(), scheme["scheme"].as_str()),
         (Some("http"), Some("bearer"))
     );
+}
+
+/// `user` and credentials as the configured mode requires them, so that API fuzzing against the
+/// served document expects exactly what the server does.
+#[test]
+fn the_served_document_follows_the_authentication_mode() {
+    let token_operation = |app: &crate::helpers::TestApp| {
+        let document = app.get("/api-docs/openapi.json").json();
+        let operation = document["paths"]["/api/video/token"]["get"].clone();
+        let user = operation["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == "user")
+            .map(|p| p["required"].as_bool().unwrap())
+            .unwrap();
+        (user, operation["security"].clone())
+    };
+    let api_key = spawn_app(&[
+        ("TOKEN_SERVER_AUTH", "api-key"),
+        (
+            "TOKEN_SERVER_API_KEYS",
+            "lms-backend-key-0123456789abcdef0123",
+        ),
+    ]);
+    assert_eq!(
+        token_operation(&api_key),
+        (true, serde_json::json!([{"bearer": []}]))
+    );
+    let jwt = spawn_app(&[
+        ("TOKEN_SERVER_AUTH", "jwt"),
+        (
+            "AUTH_JWT_HS256_SECRET",
+            "lms-session-hs256-secret-0123456789abcdef",
+        ),
+        ("AUTH_JWT_ISSUER", "https://lms.example.edu"),
+        ("AUTH_JWT_AUDIENCE", "openconnect-video"),
+    ]);
+    assert_eq!(
+        token_operation(&jwt),
+        (false, serde_json::json!([{"bearer": []}]))
+    );
+}
+
+#[test]
+fn names_declare_the_control_character_rule() {
+    let app = spawn_app(&[]);
+    let document = app.get("/api-docs/openapi.json").json();
+    let parameters = document["paths"]["/api/video/token"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .clone();
+    for name in ["room", "user", "name"] {
+        let parameter = parameters.iter().find(|p| p["name"] == name).unwrap();
+        assert_eq!(
+            parameter["schema"]["pattern"], r"^[^\u0000-\u001F\u007F-\u009F]*$",
+            "{name}"
+        );
+    }
 }
