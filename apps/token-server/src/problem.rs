@@ -114,72 +114,52 @@ impl From<Denied> for ApiError {
 impl ApiError {
     /// The stable machine-readable code.
     pub fn code(&self) -> &'static str {
-        match self {
-            Self::MissingParameter(_) => "missing_parameter",
-            Self::DuplicateParameter(_) => "duplicate_parameter",
-            Self::UnknownParameter => "unknown_parameter",
-            Self::MalformedQuery(_) => "malformed_query",
-            Self::InvalidName {
-                source: NameError::Empty,
-                ..
-            } => "empty_parameter",
-            Self::InvalidName {
-                source: NameError::TooLong { .. },
-                ..
-            } => "parameter_too_long",
-            Self::InvalidName {
-                source: NameError::ControlCharacter { .. },
-                ..
-            } => "invalid_characters",
-            Self::UnknownRole => "unknown_role",
-            Self::NotFound => "not_found",
-            Self::MethodNotAllowed => "method_not_allowed",
-            Self::Provider(ProviderError::Unavailable { .. }) => "provider_unavailable",
-            Self::Provider(ProviderError::Internal { .. }) => "internal_error",
-            Self::NotReady(_) | Self::AuthNotReady => "not_ready",
-            Self::Unauthenticated(AuthError::Missing) => "missing_credentials",
-            Self::Unauthenticated(AuthError::Invalid(_)) => "invalid_credentials",
-            Self::Unauthenticated(AuthError::Unavailable) => "auth_unavailable",
-            Self::Forbidden(Denied::UserMismatch) => "user_mismatch",
-            Self::Forbidden(Denied::RoomNotAllowed) => "room_not_allowed",
-            Self::Forbidden(Denied::RoleNotAllowed | Denied::MissingUser) => "role_not_allowed",
-            Self::RateLimited(_) => "rate_limited",
-            Self::PayloadTooLarge => "payload_too_large",
-        }
+        self.code_and_title().0
     }
 
-    fn title(&self) -> &'static str {
+    /// The stable code and the fixed title of each kind of error, in one table.
+    fn code_and_title(&self) -> (&'static str, &'static str) {
         match self {
-            Self::MissingParameter(_) => "Missing parameter",
-            Self::DuplicateParameter(_) => "Duplicated parameter",
-            Self::UnknownParameter => "Unknown parameter",
-            Self::MalformedQuery(_) => "Malformed query string",
+            Self::MissingParameter(_) => ("missing_parameter", "Missing parameter"),
+            Self::DuplicateParameter(_) => ("duplicate_parameter", "Duplicated parameter"),
+            Self::UnknownParameter => ("unknown_parameter", "Unknown parameter"),
+            Self::MalformedQuery(_) => ("malformed_query", "Malformed query string"),
             Self::InvalidName {
                 source: NameError::Empty,
                 ..
-            } => "Empty parameter",
+            } => ("empty_parameter", "Empty parameter"),
             Self::InvalidName {
                 source: NameError::TooLong { .. },
                 ..
-            } => "Parameter too long",
+            } => ("parameter_too_long", "Parameter too long"),
             Self::InvalidName {
                 source: NameError::ControlCharacter { .. },
                 ..
-            } => "Invalid characters",
-            Self::UnknownRole => "Unknown role",
-            Self::NotFound => "Not found",
-            Self::MethodNotAllowed => "Method not allowed",
-            Self::Provider(ProviderError::Unavailable { .. }) => "Video provider unavailable",
-            Self::Provider(ProviderError::Internal { .. }) => "Internal error",
-            Self::NotReady(_) | Self::AuthNotReady => "Not ready",
-            Self::Unauthenticated(AuthError::Missing) => "Missing credentials",
-            Self::Unauthenticated(AuthError::Invalid(_)) => "Invalid credentials",
-            Self::Unauthenticated(AuthError::Unavailable) => "Authentication unavailable",
-            Self::Forbidden(Denied::UserMismatch) => "User mismatch",
-            Self::Forbidden(Denied::RoomNotAllowed) => "Room not allowed",
-            Self::Forbidden(Denied::RoleNotAllowed | Denied::MissingUser) => "Role not allowed",
-            Self::RateLimited(_) => "Too many requests",
-            Self::PayloadTooLarge => "Request body too large",
+            } => ("invalid_characters", "Invalid characters"),
+            Self::UnknownRole => ("unknown_role", "Unknown role"),
+            Self::NotFound => ("not_found", "Not found"),
+            Self::MethodNotAllowed => ("method_not_allowed", "Method not allowed"),
+            Self::Provider(ProviderError::Unavailable { .. }) => {
+                ("provider_unavailable", "Video provider unavailable")
+            }
+            Self::Provider(ProviderError::Internal { .. }) => ("internal_error", "Internal error"),
+            Self::NotReady(_) | Self::AuthNotReady => ("not_ready", "Not ready"),
+            Self::Unauthenticated(AuthError::Missing) => {
+                ("missing_credentials", "Missing credentials")
+            }
+            Self::Unauthenticated(AuthError::Invalid(_)) => {
+                ("invalid_credentials", "Invalid credentials")
+            }
+            Self::Unauthenticated(AuthError::Unavailable) => {
+                ("auth_unavailable", "Authentication unavailable")
+            }
+            Self::Forbidden(Denied::UserMismatch) => ("user_mismatch", "User mismatch"),
+            Self::Forbidden(Denied::RoomNotAllowed) => ("room_not_allowed", "Room not allowed"),
+            Self::Forbidden(Denied::RoleNotAllowed | Denied::MissingUser) => {
+                ("role_not_allowed", "Role not allowed")
+            }
+            Self::RateLimited(_) => ("rate_limited", "Too many requests"),
+            Self::PayloadTooLarge => ("payload_too_large", "Request body too large"),
         }
     }
 
@@ -261,7 +241,7 @@ impl ApiError {
         let code = self.code();
         ProblemDetails {
             problem_type: format!("urn:openconnect-video:problem:{code}"),
-            title: self.title(),
+            title: self.code_and_title().1,
             status: self.status_code().as_u16(),
             detail: self.detail(),
             code,
