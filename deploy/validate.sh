@@ -29,22 +29,10 @@ CHECKS="deploy/checks/deploy_checks.py"
 COMPOSE_FILE="deploy/docker-compose.yml"
 KUBE_DIR="deploy/kubernetes"
 
-setup_venv() {
-    local stamp="$VENV/.requirements.sha256"
-    local wanted
-    wanted="$(sha256sum "$REQUIREMENTS" | cut -d' ' -f1)"
-    if [[ -x "$VENV/bin/python" && -f "$stamp" && "$(cat "$stamp")" == "$wanted" ]]; then
-        return
-    fi
-    echo "deploy: installing validation tools into ${VENV#"$ROOT"/}"
-    rm -rf "$VENV"
-    python3 -m venv "$VENV"
-    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-input \
-        --requirement "$REQUIREMENTS"
-    echo "$wanted" >"$stamp"
-}
+# shellcheck source=scripts/lib/checks.sh
+source "$ROOT/scripts/lib/checks.sh"
 
-setup_venv
+setup_venv deploy "$VENV" "$REQUIREMENTS"
 export PATH="$VENV/bin:$PATH"
 PYTHON="$VENV/bin/python"
 
@@ -53,33 +41,6 @@ trap 'rm -rf "$WORK"' EXIT
 
 passed=0
 failed=0
-
-# check NAME COMMAND...: passes when COMMAND succeeds; its output is shown only on failure.
-check() {
-    local name="$1"
-    shift
-    if "$@" >"$WORK/out" 2>&1; then
-        passed=$((passed + 1))
-        echo "ok      $name"
-    else
-        failed=$((failed + 1))
-        echo "FAILED  $name"
-        sed 's/^/        /' "$WORK/out"
-    fi
-}
-
-# refuses NAME COMMAND...: passes when COMMAND fails (a broken input must be rejected).
-refuses() {
-    local name="$1"
-    shift
-    if "$@" >"$WORK/out" 2>&1; then
-        failed=$((failed + 1))
-        echo "FAILED  $name (was accepted)"
-    else
-        passed=$((passed + 1))
-        echo "ok      $name"
-    fi
-}
 
 mapfile -t yaml_files < <(
     find deploy .github -type f \( -name '*.yml' -o -name '*.yaml' \) -not -path '*/.cache/*' | sort
@@ -143,7 +104,7 @@ assert sources["unknown-registry"] == "deny" and sources["unknown-git"] == "deny
 assert sources.get("allow-registry") == ["https://github.com/rust-lang/crates.io-index"], sources
 assert not sources.get("allow-git"), sources
 '
-check "shellcheck: deploy and docs scripts" shellcheck deploy/validate.sh tools/docs/check.sh
+check "shellcheck: deploy and docs scripts" shellcheck -x deploy/validate.sh tools/docs/check.sh scripts/lib/checks.sh tests/fuzz/run.sh tests/load/run.sh scripts/test.sh
 
 check "deploy_checks self-test: broken fixtures are rejected" \
     "$PYTHON" -m unittest discover --start-directory deploy/checks --pattern 'test_*.py'

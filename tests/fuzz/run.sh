@@ -102,21 +102,9 @@ if [[ -n "${FUZZ_EXTRA_ENV:-}" ]]; then
     echo "fuzz: server environment adds: $(printf '%s ' "${extra_env[@]%%=*}")"
 fi
 
-setup_venv() {
-    local stamp="$VENV/.requirements.sha256"
-    local wanted
-    wanted="$(sha256sum "$REQUIREMENTS" | cut -d' ' -f1)"
-    if [[ -x "$VENV/bin/schemathesis" && -f "$stamp" && "$(cat "$stamp")" == "$wanted" ]]; then
-        return
-    fi
-    echo "fuzz: installing Schemathesis into ${VENV#"$ROOT"/}"
-    rm -rf "$VENV"
-    python3 -m venv "$VENV"
-    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-input \
-        --requirement "$REQUIREMENTS"
-    echo "$wanted" >"$stamp"
-}
-setup_venv
+# shellcheck source=scripts/lib/checks.sh
+source "$ROOT/scripts/lib/checks.sh"
+setup_venv fuzz "$VENV" "$REQUIREMENTS"
 PYTHON="$VENV/bin/python"
 
 if [[ -n "${TOKEN_SERVER_BIN:-}" ]]; then

@@ -28,19 +28,8 @@ trap 'rm -rf "$WORK"' EXIT
 passed=0
 failed=0
 
-# check NAME COMMAND...: passes when COMMAND succeeds; its output is shown only on failure.
-check() {
-    local name="$1"
-    shift
-    if "$@" >"$WORK/out" 2>&1; then
-        passed=$((passed + 1))
-        echo "ok      $name"
-    else
-        failed=$((failed + 1))
-        echo "FAILED  $name"
-        sed 's/^/        /' "$WORK/out"
-    fi
-}
+# shellcheck source=scripts/lib/checks.sh
+source "$ROOT/scripts/lib/checks.sh"
 
 markdown_count="$(python3 -c 'import sys; sys.path.insert(0, sys.argv[1]); import check_links; print(len(check_links.markdown_files(check_links.Path(sys.argv[2]))))' "$TOOLS" "$ROOT")"
 
