@@ -12,15 +12,13 @@
 use std::hint::black_box;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::sync::mpsc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use actix_web::dev::ServerHandle;
 use criterion::{Criterion, criterion_group, criterion_main};
 use jsonwebtoken::{EncodingKey, Header};
 use log::LevelFilter;
 use token_server::auth::{AuthConfig, Authenticator, install_crypto_provider};
-use token_server::{Application, ServerConfig};
+use token_server::{BackgroundServer, ServerConfig};
 use video_core::config::{AppEnv, Environment};
 use video_core::{ParticipantIdentity, RoomName, decode_query_component};
 
@@ -93,7 +91,8 @@ fn lms_session_token() -> String {
 /// The application on its own thread and actix system, as `main` runs it; stopped on drop.
 struct Server {
     address: SocketAddr,
-    handle: ServerHandle,
+    /// Keeps the server running; stopped when the benchmark drops it.
+    _server: BackgroundServer,
 }
 
 impl Server {
@@ -115,28 +114,12 @@ impl Server {
         variables.extend(mode.variables.iter().map(|(k, v)| (*k, v.as_str())));
         let config =
             ServerConfig::from_env(&Environment::from_pairs(variables)).expect("bench config");
-        let (sender, receiver) = mpsc::channel();
-        std::thread::spawn(move || {
-            actix_web::rt::System::new().block_on(async move {
-                let app = Application::build(&config).expect("bind 127.0.0.1:0");
-                let address = app.address();
-                let server = app.into_server();
-                sender
-                    .send((address, server.handle()))
-                    .expect("report address");
-                server.await.expect("server ran");
-            });
-        });
-        let (address, handle) = receiver
-            .recv_timeout(Duration::from_secs(30))
-            .expect("server up");
-        Self { address, handle }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        actix_web::rt::System::new().block_on(self.handle.stop(false));
+        let provider = config.provider.build();
+        let server = BackgroundServer::start(config, provider).expect("bind 127.0.0.1:0");
+        Self {
+            address: server.address(),
+            _server: server,
+        }
     }
 }
 

@@ -39,4 +39,4 @@ pub mod startup;
 pub mod telemetry;
 
 pub use config::ServerConfig;
-pub use startup::Application;
+pub use startup::{Application, BackgroundServer};

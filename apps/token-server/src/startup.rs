@@ -1,12 +1,12 @@
 //! Building and running the HTTP server.
 
 use std::net::{SocketAddr, TcpListener};
-use std::sync::Arc;
+use std::sync::{Arc, mpsc};
 use std::time::Instant;
 
 use actix_cors::Cors;
 use actix_web::body::{BoxBody, EitherBody, MessageBody};
-use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
+use actix_web::dev::{Server, ServerHandle, ServiceRequest, ServiceResponse};
 use actix_web::http::{Method, header};
 use actix_web::middleware::{Condition, Next, from_fn};
 use actix_web::{App, HttpServer, ResponseError, web};
@@ -119,6 +119,69 @@ impl Application {
     /// The running server, to stop it from a test.
     pub fn into_server(self) -> Server {
         self.server
+    }
+}
+
+/// A server running on a thread of its own, with its own actix runtime: for programs without
+/// one (embedding the token server in another service), tests and benchmarks. Dropping it stops
+/// the server at once; [`handle`](Self::handle) allows a graceful stop instead.
+pub struct BackgroundServer {
+    address: SocketAddr,
+    handle: ServerHandle,
+}
+
+impl BackgroundServer {
+    /// Builds the application (as [`Application::build_with_provider`]) on a new thread and
+    /// returns once it listens.
+    pub fn start(
+        config: ServerConfig,
+        provider: Arc<dyn VideoProvider>,
+    ) -> Result<Self, StartupError> {
+        let (sender, receiver) = mpsc::channel();
+        std::thread::spawn(move || {
+            actix_web::rt::System::new().block_on(async move {
+                match Application::build_with_provider(&config, provider) {
+                    Ok(application) => {
+                        let address = application.address();
+                        let server = application.into_server();
+                        let _ = sender.send(Ok((address, server.handle())));
+                        if let Err(error) = server.await {
+                            log::error!("the background server failed: {error}");
+                        }
+                    }
+                    Err(error) => {
+                        let _ = sender.send(Err(error));
+                    }
+                }
+            });
+        });
+        let (address, handle) = receiver.recv().map_err(|_| {
+            StartupError::Listen(std::io::Error::other(
+                "the server thread ended before it listened",
+            ))
+        })??;
+        Ok(Self { address, handle })
+    }
+
+    /// The bound address.
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// The server's handle, e.g. for `handle.stop(true)`: a graceful stop, as on SIGTERM.
+    pub fn handle(&self) -> ServerHandle {
+        self.handle.clone()
+    }
+}
+
+impl Drop for BackgroundServer {
+    fn drop(&mut self) {
+        let handle = self.handle.clone();
+        // On a thread of its own: the owner may itself be inside an async runtime.
+        let stopping = std::thread::spawn(move || {
+            actix_web::rt::System::new().block_on(handle.stop(false));
+        });
+        let _ = stopping.join();
     }
 }
 

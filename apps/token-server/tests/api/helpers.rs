@@ -2,13 +2,11 @@
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::sync::mpsc;
 use std::time::Duration;
 
 use std::sync::Arc;
 
-use actix_web::dev::ServerHandle;
-use token_server::{Application, ServerConfig};
+use token_server::{BackgroundServer, ServerConfig};
 use video_core::VideoProvider;
 use video_core::config::Environment;
 
@@ -19,7 +17,7 @@ pub const LIVEKIT_URL: &str = "wss://video.example.edu";
 /// A server running on its own thread and actix system; stopped on drop.
 pub struct TestApp {
     pub address: SocketAddr,
-    handle: ServerHandle,
+    server: BackgroundServer,
 }
 
 /// Starts the real application on 127.0.0.1:0 with test credentials (TTL 0.5 h) plus `extra`.
@@ -46,36 +44,17 @@ pub fn test_config(extra: &[(&str, &str)]) -> ServerConfig {
 pub fn spawn_app_with(extra: &[(&str, &str)], provider: Option<Arc<dyn VideoProvider>>) -> TestApp {
     let config = test_config(extra);
     let provider = provider.unwrap_or_else(|| config.provider.build());
-    let (sender, receiver) = mpsc::channel();
-    std::thread::spawn(move || {
-        actix_web::rt::System::new().block_on(async move {
-            let app =
-                Application::build_with_provider(&config, provider).expect("bind 127.0.0.1:0");
-            let address = app.address();
-            let server = app.into_server();
-            sender
-                .send((address, server.handle()))
-                .expect("report address");
-            server.await.expect("server ran");
-        });
-    });
-    let (address, handle) = receiver
-        .recv_timeout(Duration::from_secs(30))
-        .expect("server up");
-    TestApp { address, handle }
-}
-
-impl Drop for TestApp {
-    fn drop(&mut self) {
-        let handle = self.handle.clone();
-        actix_web::rt::System::new().block_on(handle.stop(false));
+    let server = BackgroundServer::start(config, provider).expect("bind 127.0.0.1:0");
+    TestApp {
+        address: server.address(),
+        server,
     }
 }
 
 impl TestApp {
     /// Starts a graceful stop, exactly as the SIGINT/SIGTERM handler does; returns at once.
     pub fn begin_graceful_stop(&self) -> std::thread::JoinHandle<()> {
-        let handle = self.handle.clone();
+        let handle = self.server.handle();
         std::thread::spawn(move || actix_web::rt::System::new().block_on(handle.stop(true)))
     }
 }
