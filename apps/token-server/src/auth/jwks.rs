@@ -38,8 +38,8 @@ pub enum JwksError {
     NoUsableKey,
 }
 
-/// One usable key: what it verifies and with which algorithm.
-#[derive(Clone)]
+/// One usable key: what it verifies and with which algorithm. Shared (`Arc`) so that a lookup
+/// per request costs a reference count, not a copy of the key.
 pub(crate) struct PublicKey {
     pub(crate) key: DecodingKey,
     pub(crate) algorithm: Algorithm,
@@ -47,8 +47,8 @@ pub(crate) struct PublicKey {
 
 #[derive(Default)]
 struct KeySet {
-    by_kid: HashMap<String, PublicKey>,
-    without_kid: Vec<PublicKey>,
+    by_kid: HashMap<String, Arc<PublicKey>>,
+    without_kid: Vec<Arc<PublicKey>>,
 }
 
 impl KeySet {
@@ -57,7 +57,7 @@ impl KeySet {
     }
 
     /// The key for `kid`; a token without `kid` is accepted only when the set has one key.
-    fn find(&self, kid: Option<&str>) -> Option<PublicKey> {
+    fn find(&self, kid: Option<&str>) -> Option<Arc<PublicKey>> {
         match kid {
             Some(kid) => self.by_kid.get(kid).cloned(),
             None if self.len() == 1 => self
@@ -97,7 +97,7 @@ fn parse(text: &str) -> Result<KeySet, JwksError> {
         let Ok(key) = DecodingKey::from_jwk(jwk) else {
             continue;
         };
-        let key = PublicKey { key, algorithm };
+        let key = Arc::new(PublicKey { key, algorithm });
         match &jwk.common.key_id {
             Some(kid) => {
                 keys.by_kid.insert(kid.clone(), key);
@@ -131,7 +131,7 @@ pub(crate) struct Jwks {
 /// What looking a key up can end in.
 pub(crate) enum Lookup {
     /// The key to verify with.
-    Found(PublicKey),
+    Found(Arc<PublicKey>),
     /// The set has keys, but none for this `kid` (or the token has no `kid` and the set has
     /// several keys).
     Unknown,

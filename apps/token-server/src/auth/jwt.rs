@@ -76,6 +76,8 @@ enum KeyStore {
 pub(crate) struct JwtVerifier {
     settings: JwtSettings,
     keys: KeyStore,
+    /// One validation per accepted algorithm, built once: HS256, or RS256 and ES256.
+    validations: Vec<(Algorithm, Validation)>,
 }
 
 impl JwtVerifier {
@@ -105,9 +107,18 @@ impl JwtVerifier {
                 KeyStore::Jwks(Arc::new(jwks))
             }
         };
+        let algorithms: &[Algorithm] = match keys {
+            KeyStore::Hs256(_) => &[Algorithm::HS256],
+            KeyStore::Jwks(_) => &[Algorithm::RS256, Algorithm::ES256],
+        };
+        let validations = algorithms
+            .iter()
+            .map(|algorithm| (*algorithm, validation(*algorithm, settings)))
+            .collect();
         Ok(Self {
             settings: settings.clone(),
             keys,
+            validations,
         })
     }
 
@@ -123,10 +134,14 @@ impl JwtVerifier {
     pub(crate) async fn verify(&self, token: &str) -> Result<UserGrant, AuthError> {
         let header = jsonwebtoken::decode_header(token)
             .map_err(|_| AuthError::Invalid("the bearer token is not a well-formed JWT"))?;
+        let found;
         let (key, algorithm) = match &self.keys {
-            KeyStore::Hs256(key) => (key.clone(), Algorithm::HS256),
+            KeyStore::Hs256(key) => (key, Algorithm::HS256),
             KeyStore::Jwks(jwks) => match jwks.lookup(header.kid.as_deref()).await {
-                Lookup::Found(found) => (found.key, found.algorithm),
+                Lookup::Found(public) => {
+                    found = public;
+                    (&found.key, found.algorithm)
+                }
                 Lookup::Unknown => {
                     return Err(AuthError::Invalid(
                         "the bearer token's signing key (kid) is unknown",
@@ -142,15 +157,15 @@ impl JwtVerifier {
                 "the bearer token's algorithm is not accepted",
             ));
         }
-        let mut validation = Validation::new(algorithm);
-        validation.algorithms = vec![algorithm];
-        validation.leeway = LEEWAY_SECS;
-        validation.validate_exp = true;
-        validation.validate_nbf = true;
-        validation.set_issuer(&[&self.settings.issuer]);
-        validation.set_audience(&[&self.settings.audience]);
-        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
-        let claims = jsonwebtoken::decode::<Map<String, Value>>(token, &key, &validation)
+        let validation = self
+            .validations
+            .iter()
+            .find(|(accepted, _)| *accepted == algorithm)
+            .map(|(_, validation)| validation)
+            .ok_or(AuthError::Invalid(
+                "the bearer token's algorithm is not accepted",
+            ))?;
+        let claims = jsonwebtoken::decode::<Map<String, Value>>(token, key, validation)
             .map_err(|error| AuthError::Invalid(reason(error.kind())))?
             .claims;
         self.grant(&claims)
@@ -184,6 +199,20 @@ impl JwtVerifier {
             name,
         })
     }
+}
+
+/// What every session token must satisfy, for one algorithm: that algorithm only, the issuer,
+/// the audience, `exp`/`nbf` with the leeway, and the required claims.
+fn validation(algorithm: Algorithm, settings: &JwtSettings) -> Validation {
+    let mut validation = Validation::new(algorithm);
+    validation.algorithms = vec![algorithm];
+    validation.leeway = LEEWAY_SECS;
+    validation.validate_exp = true;
+    validation.validate_nbf = true;
+    validation.set_issuer(&[&settings.issuer]);
+    validation.set_audience(&[&settings.audience]);
+    validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+    validation
 }
 
 fn reason(kind: &ErrorKind) -> &'static str {
