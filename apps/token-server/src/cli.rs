@@ -162,7 +162,7 @@ fn mint(
     }
     let provider = config.provider.build();
     let ticket = actix_web::rt::System::new().block_on(provider.join(&request))?;
-    let body = crate::routes::token::TokenResponse::from(ticket);
+    let body = crate::routes::token::TokenResponse::new(&ticket);
     print(&format!("{}\n", serde_json::to_string_pretty(&body)?));
     Ok(())
 }

@@ -39,4 +39,4 @@ pub mod startup;
 pub mod telemetry;
 
 pub use config::ServerConfig;
-pub use startup::{Application, BackgroundServer};
+pub use startup::{AppFactory, Application, BackgroundServer};

@@ -1,15 +1,16 @@
 //! Building and running the HTTP server.
 
 use std::net::{SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, mpsc};
 use std::time::Instant;
 
 use actix_cors::Cors;
 use actix_web::body::{BoxBody, EitherBody, MessageBody};
-use actix_web::dev::{Server, ServerHandle, ServiceRequest, ServiceResponse};
+use actix_web::dev::{Server, ServerHandle, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::http::{Method, header};
 use actix_web::middleware::{Condition, Next, from_fn};
-use actix_web::{App, HttpServer, ResponseError, web};
+use actix_web::{App, HttpMessage, HttpServer, ResponseError, web};
 use utoipa_swagger_ui::SwaggerUi;
 use video_core::VideoProvider;
 
@@ -18,6 +19,7 @@ use crate::config::ServerConfig;
 use crate::limits::{self, RateLimiter};
 use crate::problem::ApiError;
 use crate::routes;
+use crate::telemetry;
 
 /// State shared by every worker.
 pub struct AppState {
@@ -38,6 +40,77 @@ pub enum StartupError {
     /// Caller authentication could not be set up.
     #[error("caller authentication could not be set up")]
     Auth(#[source] AuthSetupError),
+}
+
+/// What every worker's [`App`] is made of, built once from the configuration: the provider,
+/// caller authentication, the rate limiters, the OpenAPI document, the web page and CORS.
+///
+/// [`Application`] runs [`app`](Self::app) on each worker; tests and benchmarks can drive it in
+/// this process without a socket, with `actix_web::test::init_service(factory.app())`.
+#[derive(Clone)]
+pub struct AppFactory {
+    state: web::Data<AppState>,
+    openapi: utoipa::openapi::OpenApi,
+    web_page: Option<PathBuf>,
+    origins: Vec<String>,
+}
+
+impl AppFactory {
+    /// Sets up caller authentication and the rate limiters of `config` around `provider`.
+    pub fn new(
+        config: &ServerConfig,
+        provider: Arc<dyn VideoProvider>,
+    ) -> Result<Self, StartupError> {
+        // Before any token is minted: see `install_crypto_provider`.
+        install_crypto_provider();
+        let auth = Authenticator::new(&config.auth).map_err(StartupError::Auth)?;
+        let state = web::Data::new(AppState {
+            provider,
+            auth,
+            limiter: RateLimiter::new(&config.rate_limits),
+        });
+        Ok(Self {
+            state,
+            openapi: crate::openapi::document(config.auth.mode()),
+            web_page: config.web_page_dir().map(Path::to_path_buf),
+            origins: config.cors_allowed_origins.clone(),
+        })
+    }
+
+    /// The application: every route and middleware, sharing this factory's state.
+    pub fn app(
+        &self,
+    ) -> App<
+        impl ServiceFactory<
+            ServiceRequest,
+            Config = (),
+            Response = ServiceResponse<impl MessageBody + use<>>,
+            Error = actix_web::Error,
+            InitError = (),
+        > + use<>,
+    > {
+        let app = App::new()
+            .wrap(from_fn(refuse_request_bodies))
+            .wrap(Condition::new(
+                !self.origins.is_empty(),
+                cors(&self.origins),
+            ))
+            .wrap(from_fn(access_log))
+            .app_data(self.state.clone())
+            .configure(routes::configure)
+            .service(
+                SwaggerUi::new("/swagger-ui/{_:.*}")
+                    .url("/api-docs/openapi.json", self.openapi.clone()),
+            );
+        match &self.web_page {
+            Some(dir) => app.service(
+                actix_files::Files::new("/", dir)
+                    .index_file("index.html")
+                    .default_handler(web::to(routes::not_found)),
+            ),
+            None => app.default_service(web::to(routes::not_found)),
+        }
+    }
 }
 
 /// A bound, not yet running server.
@@ -62,47 +135,17 @@ impl Application {
         config: &ServerConfig,
         provider: Arc<dyn VideoProvider>,
     ) -> Result<Self, StartupError> {
-        // Before any token is minted: see `install_crypto_provider`.
-        install_crypto_provider();
-        let auth = Authenticator::new(&config.auth).map_err(StartupError::Auth)?;
+        let factory = AppFactory::new(config, provider)?;
         let listener = listener(config).map_err(StartupError::Listen)?;
         let address = listener.local_addr().map_err(StartupError::Listen)?;
-        let limiter = RateLimiter::new(&config.rate_limits);
-        let state = web::Data::new(AppState {
-            provider,
-            auth,
-            limiter,
-        });
-        let openapi = crate::openapi::document(config.auth.mode());
-        let web_page = config.web_page_dir().map(std::path::Path::to_path_buf);
-        let origins = config.cors_allowed_origins.clone();
-        let server = HttpServer::new(move || {
-            let app = App::new()
-                .wrap(from_fn(refuse_request_bodies))
-                .wrap(Condition::new(!origins.is_empty(), cors(&origins)))
-                .wrap(from_fn(access_log))
-                .app_data(state.clone())
-                .configure(routes::configure)
-                .service(
-                    SwaggerUi::new("/swagger-ui/{_:.*}")
-                        .url("/api-docs/openapi.json", openapi.clone()),
-                );
-            match &web_page {
-                Some(dir) => app.service(
-                    actix_files::Files::new("/", dir)
-                        .index_file("index.html")
-                        .default_handler(web::to(routes::not_found)),
-                ),
-                None => app.default_service(web::to(routes::not_found)),
-            }
-        })
-        .client_request_timeout(limits::CLIENT_REQUEST_TIMEOUT)
-        .client_disconnect_timeout(limits::CLIENT_DISCONNECT_TIMEOUT)
-        .keep_alive(limits::KEEP_ALIVE)
-        .shutdown_timeout(SHUTDOWN_TIMEOUT_SECS)
-        .listen(listener)
-        .map_err(StartupError::Listen)?
-        .run();
+        let server = HttpServer::new(move || factory.app())
+            .client_request_timeout(limits::CLIENT_REQUEST_TIMEOUT)
+            .client_disconnect_timeout(limits::CLIENT_DISCONNECT_TIMEOUT)
+            .keep_alive(limits::KEEP_ALIVE)
+            .shutdown_timeout(SHUTDOWN_TIMEOUT_SECS)
+            .listen(listener)
+            .map_err(StartupError::Listen)?
+            .run();
         Ok(Self { server, address })
     }
 
@@ -235,25 +278,31 @@ async fn refuse_request_bodies(
 }
 
 /// One line per request: method, path (never the query string, which may name people and
-/// rooms), status and latency. Headers are never logged: they may carry credentials. Costs
-/// nothing beyond one check when the `token_server::access` target is off.
+/// rooms), status and latency; for an issued token the same line is the audit record (see
+/// [`telemetry::audit`]). Headers are never logged: they may carry credentials. Costs nothing
+/// beyond one check when the `token_server::access` target is off.
 async fn access_log<B: MessageBody>(
     request: ServiceRequest,
     next: Next<B>,
 ) -> Result<ServiceResponse<B>, actix_web::Error> {
-    const TARGET: &str = "token_server::access";
-    let started = log::log_enabled!(target: TARGET, log::Level::Info).then(Instant::now);
+    let started = telemetry::access_enabled().then(Instant::now);
     let response = next.call(request).await?;
     if let Some(started) = started {
         let request = response.request();
-        log::info!(
-            target: TARGET,
-            "{} {} {} {:.6}ms",
-            request.method(),
-            request.path(),
-            response.status().as_u16(),
-            started.elapsed().as_secs_f64() * 1e3
-        );
+        let (method, path, status) = (request.method(), request.path(), response.status());
+        let millis = started.elapsed().as_secs_f64() * 1e3;
+        match request.extensions().get::<telemetry::AuditRecord>() {
+            Some(audit) => log::info!(
+                target: telemetry::AUDIT,
+                "{method} {path} {} {millis:.6}ms {audit}",
+                status.as_u16()
+            ),
+            None => log::info!(
+                target: telemetry::ACCESS,
+                "{method} {path} {} {millis:.6}ms",
+                status.as_u16()
+            ),
+        }
     }
     Ok(response)
 }

@@ -14,6 +14,7 @@ use crate::auth::TokenQuery;
 
 use crate::problem::{ApiError, ProblemDetails};
 use crate::startup::AppState;
+use crate::telemetry;
 
 /// The query parameters of `GET /api/video/token`.
 ///
@@ -84,28 +85,30 @@ pub(crate) enum RoleParam {
     "room": "physics-101",
     "expires_at": "2026-11-24T07:00:00Z"
 }))]
-pub(crate) struct TokenResponse {
+pub(crate) struct TokenResponse<'a> {
     /// The access token (a JWT for LiveKit). A credential: hand it to this participant only.
-    token: String,
+    token: &'a str,
     /// The video server URL the client connects to with the token.
-    url: String,
+    url: &'a str,
     /// The identity the token was issued to.
-    identity: String,
+    identity: &'a str,
     /// The room the token admits to.
-    room: String,
+    room: &'a str,
     /// When the token expires (RFC 3339, UTC).
     #[schema(format = DateTime)]
     expires_at: String,
 }
 
-impl From<JoinTicket> for TokenResponse {
-    fn from(ticket: JoinTicket) -> Self {
+impl<'a> TokenResponse<'a> {
+    /// The answer for `ticket`, borrowing from it: the token is not copied out of its
+    /// zeroizing `SecretString` before it is written into the response body.
+    pub(crate) fn new(ticket: &'a JoinTicket) -> Self {
         Self {
-            token: ticket.token().to_owned(),
+            token: ticket.token(),
+            url: &ticket.url,
+            identity: ticket.identity.as_str(),
+            room: ticket.room.as_str(),
             expires_at: rfc3339(ticket.expires_at),
-            url: ticket.url,
-            identity: ticket.identity.into_string(),
-            room: ticket.room.into_string(),
         }
     }
 }
@@ -131,7 +134,7 @@ fn rfc3339(time: SystemTime) -> String {
     params(TokenParams),
     security((), ("bearer" = [])),
     responses(
-        (status = 200, description = "A join ticket.", body = TokenResponse,
+        (status = 200, description = "A join ticket.", body = TokenResponse<'static>,
             headers(("Cache-Control" = String, description = "Always `no-store`."))),
         (status = 400, description = "A query parameter is missing, empty, too long, \
             duplicated, unknown, malformed or has control characters; or the role is unknown.",
@@ -208,18 +211,19 @@ pub(crate) async fn issue_token(
         .join(&join)
         .await
         .map_err(ApiError::Provider)?;
-    let response = TokenResponse::from(ticket);
+    let response = TokenResponse::new(&ticket);
     // The audit trail: who got into which room as what, until when, vouched for how. Never the
     // token or a credential. Names cannot hold control characters, so one token is one line.
-    log::info!(
-        target: "token_server::audit",
-        "token issued room={:?} identity={:?} role={} expires_at={} auth={}",
-        response.room,
-        response.identity,
-        join.role(),
-        response.expires_at,
-        state.auth.mode()
-    );
+    telemetry::audit(&request, || {
+        format!(
+            "token issued room={:?} identity={:?} role={} expires_at={} auth={}",
+            response.room,
+            response.identity,
+            join.role(),
+            response.expires_at,
+            state.auth.mode()
+        )
+    });
     Ok(HttpResponse::Ok().json(response))
 }
 

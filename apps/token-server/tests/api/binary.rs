@@ -238,7 +238,8 @@ fn logs_never_contain_the_secret_tokens_or_query_strings() {
         let signature = token.rsplit('.').next().unwrap();
         assert!(!log.contains(signature), "a token leaked: {log}");
     }
-    // One audit line per issued token, naming who got in where; access lines have no query.
+    // One audit record per issued token, naming who got in where, at the end of that request's
+    // access line (one line, one write); access lines have no query.
     let audit: Vec<&str> = log
         .lines()
         .filter(|l| l.contains("token_server::audit"))
@@ -246,7 +247,9 @@ fn logs_never_contain_the_secret_tokens_or_query_strings() {
     assert_eq!(audit.len(), 3, "{log}");
     assert!(
         audit[0].contains(
-            r#"token issued room="quiet-room-7" identity="private-user-9" role=host expires_at="#
+            r#"] GET /api/video/token 200 "#
+        ) && audit[0].contains(
+            r#"ms token issued room="quiet-room-7" identity="private-user-9" role=host expires_at="#
         ),
         "{}",
         audit[0]
@@ -354,4 +357,39 @@ fn mint_prints_a_verifiable_ticket() {
         "{}",
         String::from_utf8_lossy(&bad_ttl.stderr)
     );
+}
+
+/// The audit record follows its own filter: alone when access lines are off, left out of the
+/// access line when audit is off.
+#[test]
+fn audit_and_access_lines_can_be_switched_apart() {
+    let issue_one = |rust_log: &str| {
+        let running = start(&[("RUST_LOG", rust_log)]);
+        let response = request(
+            running.address,
+            "GET",
+            b"/api/video/token?room=room-a&user=user-b",
+        );
+        assert_eq!(response.status, 200, "{}", response.text());
+        running.terminate();
+        running.wait().1
+    };
+
+    let log = issue_one("warn,token_server::cli=info,token_server::audit=info");
+    let lines: Vec<&str> = log.lines().filter(|l| l.contains("room-a")).collect();
+    assert_eq!(lines.len(), 1, "{log}");
+    assert!(
+        lines[0].contains(
+            " INFO  token_server::audit] token issued room=\"room-a\" identity=\"user-b\""
+        ),
+        "{log}"
+    );
+    assert!(!log.contains("GET /api/video/token"), "{log}");
+
+    let log = issue_one("info,token_server::audit=off");
+    assert!(
+        log.contains("token_server::access] GET /api/video/token 200 "),
+        "{log}"
+    );
+    assert!(!log.contains("room-a") && !log.contains("user-b"), "{log}");
 }
