@@ -1,10 +1,15 @@
-//! The token server's whole request path, in this process: the real `Application` (routes,
-//! middleware, access and audit logs, rate limiter, authentication, provider) on 127.0.0.1:0,
-//! driven over one keep-alive loopback connection with batches of pipelined requests. Each figure
-//! is the time per request of a batch (client write, server parse, route, authenticate, mint,
-//! JSON, client read); `healthz` is the same without the token work. One server per authentication mode
-//! (`none`, `api-key`, `jwt` with an HS256 LMS secret); then caller authentication alone and the
-//! public pieces of query parsing.
+//! The token server's whole request path, measured two ways for each authentication mode
+//! (`none`, `api-key`, `jwt` with an HS256 LMS secret), with the per-request log line on and off:
+//!
+//! - `in_process_*`: the real application (routes, middleware, access and audit log, rate
+//!   limiter, authentication, provider, JSON) from [`AppFactory`], called through actix's test
+//!   service in this process, with no socket: the work a commit can make slower.
+//! - `request_*`: the same application served on 127.0.0.1:0 on its own thread, driven over one
+//!   keep-alive loopback connection with batches of pipelined requests; each figure is the time
+//!   per request of a batch (client write, server parse, route, authenticate, mint, JSON, client
+//!   read); `healthz` is the same without the token work.
+//!
+//! Then caller authentication alone and the public pieces of query parsing.
 //!
 //! Run with `cargo bench -p token-server --bench request`; see `docs/performance.md`.
 #![allow(clippy::expect_used, clippy::unwrap_used)] // Fixtures that fail should stop loudly.
@@ -14,11 +19,15 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use actix_web::body::to_bytes;
+use actix_web::http::StatusCode;
+use actix_web::http::header::AUTHORIZATION;
+use actix_web::test::{self, TestRequest};
 use criterion::{Criterion, criterion_group, criterion_main};
 use jsonwebtoken::{EncodingKey, Header};
 use log::LevelFilter;
 use token_server::auth::{AuthConfig, Authenticator, install_crypto_provider};
-use token_server::{BackgroundServer, ServerConfig};
+use token_server::{AppFactory, BackgroundServer, ServerConfig};
 use video_core::config::{AppEnv, Environment};
 use video_core::{ParticipantIdentity, RoomName, decode_query_component};
 
@@ -95,25 +104,28 @@ struct Server {
     _server: BackgroundServer,
 }
 
+/// The configuration of `mode`. The rate limiter runs but never refuses: its defaults would, by
+/// design, stop a client that asks this often.
+fn bench_config(mode: &Mode) -> ServerConfig {
+    let mut variables: Vec<(&str, &str)> = vec![
+        ("HOST", "127.0.0.1"),
+        ("PORT", "0"),
+        ("LIVEKIT_URL", "wss://video.example.edu"),
+        ("LIVEKIT_API_KEY", "APIbenchkey"),
+        ("LIVEKIT_API_SECRET", LIVEKIT_SECRET),
+        ("WEB_DIST_DIR", "/nonexistent-web-dist"),
+        ("RATE_LIMIT_IP_PER_MINUTE", "4000000000"),
+        ("RATE_LIMIT_IP_BURST", "4000000000"),
+        ("RATE_LIMIT_IDENTITY_PER_MINUTE", "4000000000"),
+        ("RATE_LIMIT_IDENTITY_BURST", "4000000000"),
+    ];
+    variables.extend(mode.variables.iter().map(|(k, v)| (*k, v.as_str())));
+    ServerConfig::from_env(&Environment::from_pairs(variables)).expect("bench config")
+}
+
 impl Server {
     fn start(mode: &Mode) -> Self {
-        // The rate limiter runs but never refuses: its defaults would, by design, stop a client
-        // that asks this often.
-        let mut variables: Vec<(&str, &str)> = vec![
-            ("HOST", "127.0.0.1"),
-            ("PORT", "0"),
-            ("LIVEKIT_URL", "wss://video.example.edu"),
-            ("LIVEKIT_API_KEY", "APIbenchkey"),
-            ("LIVEKIT_API_SECRET", LIVEKIT_SECRET),
-            ("WEB_DIST_DIR", "/nonexistent-web-dist"),
-            ("RATE_LIMIT_IP_PER_MINUTE", "4000000000"),
-            ("RATE_LIMIT_IP_BURST", "4000000000"),
-            ("RATE_LIMIT_IDENTITY_PER_MINUTE", "4000000000"),
-            ("RATE_LIMIT_IDENTITY_BURST", "4000000000"),
-        ];
-        variables.extend(mode.variables.iter().map(|(k, v)| (*k, v.as_str())));
-        let config =
-            ServerConfig::from_env(&Environment::from_pairs(variables)).expect("bench config");
+        let config = bench_config(mode);
         let provider = config.provider.build();
         let server = BackgroundServer::start(config, provider).expect("bind 127.0.0.1:0");
         Self {
@@ -195,19 +207,76 @@ fn http_get(target: &str, authorization: Option<&str>) -> Vec<u8> {
         .into_bytes()
 }
 
-fn request_path(c: &mut Criterion) {
-    // Access and audit logs go through the real `env_logger` set-up (format, timestamp, one write
-    // per line) into /dev/null; `log::set_max_level` switches them on and off between groups, as
-    // RUST_LOG=info and RUST_LOG=warn do.
+/// The two log settings compared: `RUST_LOG=info` (an access line for every request, carrying
+/// the audit record for an issued token) and `RUST_LOG=warn` (no per-request line).
+const LOG_LEVELS: [(&str, LevelFilter); 2] = [
+    ("log_info", LevelFilter::Info),
+    ("log_warn", LevelFilter::Warn),
+];
+
+/// The server's own logger, writing to /dev/null; `log::set_max_level` switches the per-request
+/// lines on and off between groups, as `RUST_LOG=info` and `RUST_LOG=warn` do.
+fn init_logging() {
     let null = std::fs::OpenOptions::new()
         .write(true)
         .open("/dev/null")
         .expect("/dev/null");
-    env_logger::Builder::new()
-        .filter_level(LevelFilter::Info)
-        .target(env_logger::Target::Pipe(Box::new(null)))
-        .init();
+    token_server::telemetry::init_with(null, "info");
+}
 
+/// The whole request path in this process, without a socket: [`AppFactory::app`] under
+/// `actix_web::test::init_service`, each request built with `TestRequest` (with a peer address,
+/// which the rate limiter keys on) and its body read to the end. Routing, middleware, logging,
+/// the rate limiter, caller authentication, minting and JSON: what a commit can make slower.
+fn in_process(c: &mut Criterion) {
+    init_logging();
+    let runtime = actix_web::rt::System::new();
+    let peer: SocketAddr = "127.0.0.1:40000".parse().expect("address");
+    for mode in modes() {
+        let config = bench_config(&mode);
+        let factory = AppFactory::new(&config, config.provider.build()).expect("app factory");
+        let app = runtime.block_on(test::init_service(factory.app()));
+        let request = || {
+            let request = TestRequest::get().uri(TOKEN_TARGET).peer_addr(peer);
+            match &mode.authorization {
+                Some(value) => request.insert_header((AUTHORIZATION, value.as_str())),
+                None => request,
+            }
+            .to_request()
+        };
+        let issue = || async {
+            let response = test::call_service(&app, request()).await;
+            assert_eq!(response.status(), StatusCode::OK);
+            to_bytes(response.into_body())
+                .await
+                .map(|body| body.len())
+                .ok()
+        };
+        assert!(runtime.block_on(issue()).is_some_and(|length| length > 0));
+        for (level_name, level) in LOG_LEVELS {
+            log::set_max_level(level);
+            let mut group = c.benchmark_group(format!("in_process_{level_name}"));
+            group.bench_function(format!("token_{}", mode.name), |b| {
+                b.iter_custom(|iterations| {
+                    runtime.block_on(async {
+                        let started = Instant::now();
+                        for _ in 0..iterations {
+                            black_box(issue().await);
+                        }
+                        started.elapsed()
+                    })
+                });
+            });
+            group.finish();
+        }
+    }
+    log::set_max_level(LevelFilter::Warn);
+}
+
+/// The same path over loopback TCP: the real server on its own thread, one keep-alive
+/// connection, batches of pipelined requests (see [`BATCH`]).
+fn request_path(c: &mut Criterion) {
+    init_logging();
     for mode in modes() {
         let server = Server::start(&mode);
         let mut connection = Connection::open(server.address);
@@ -220,12 +289,9 @@ fn request_path(c: &mut Criterion) {
                 400,
             ));
         }
-        for (group_name, level) in [
-            ("request_log_info", LevelFilter::Info),
-            ("request_log_warn", LevelFilter::Warn),
-        ] {
+        for (level_name, level) in LOG_LEVELS {
             log::set_max_level(level);
-            let mut group = c.benchmark_group(group_name);
+            let mut group = c.benchmark_group(format!("request_{level_name}"));
             for (name, target, status) in &targets {
                 let request = http_get(target, mode.authorization.as_deref());
                 assert_eq!(connection.exchange(&request, 1), *status, "{name}");
@@ -299,6 +365,6 @@ criterion_group! {
     config = Criterion::default()
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(2));
-    targets = request_path, authentication, query_parsing
+    targets = in_process, request_path, authentication, query_parsing
 }
 criterion_main!(benches);
