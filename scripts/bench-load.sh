@@ -17,7 +17,8 @@
 # Servers: actix-static (the ceiling), node-http, node-express, python-fastapi (the peers: no
 # caller authentication), and the token server with its rate limiter on but set never to refuse:
 #   token-server            TOKEN_SERVER_AUTH=none (APP_ENV=development), RUST_LOG=info: the
-#                           peers' contract; access and audit log lines for every request
+#                           peers' contract; one log line for every request (the access line,
+#                           ending with the audit record)
 #   token-server-log-warn   the same with RUST_LOG=warn: no per-request log lines
 #   token-server-api-key    APP_ENV=production, TOKEN_SERVER_AUTH=api-key, RUST_LOG=info
 #   token-server-jwt        APP_ENV=production, TOKEN_SERVER_AUTH=jwt (HS256 LMS session token)

@@ -86,8 +86,10 @@ TCP_STATE_CLOSE = 7  # linux/include/net/tcp_states.h: after a reset; CLOSE_WAIT
 SHUTDOWN_TIMEOUT_S = 30.0  # the server's graceful shutdown timeout (startup.rs)
 EXIT_WAIT_S = SHUTDOWN_TIMEOUT_S + 15.0
 RESET_WAIT_S = 2.0  # after a clean close with no response byte: how long a reset may take to follow
-AUDIT_IDENTITY = re.compile(r'token_server::audit\] token issued .*? identity="([^"]*)"')
-ACCESS_LINE = re.compile(r"token_server::access\] GET (/\S*) (\d{3}) ")
+# With access lines on, the audit record of an issued token ends that request's access line, which
+# is then logged under token_server::audit: `...audit] GET /api/video/token 200 0.1ms token issued ...`.
+AUDIT_IDENTITY = re.compile(r'token_server::audit\] (?:GET \S* \d{3} \S*ms )?token issued .*? identity="([^"]*)"')
+ACCESS_LINE = re.compile(r"token_server::(?:access|audit)\] GET (/\S*) (\d{3}) ")
 
 
 @dataclass

@@ -138,14 +138,18 @@ impl Application {
         let factory = AppFactory::new(config, provider)?;
         let listener = listener(config).map_err(StartupError::Listen)?;
         let address = listener.local_addr().map_err(StartupError::Listen)?;
-        let server = HttpServer::new(move || factory.app())
-            .client_request_timeout(limits::CLIENT_REQUEST_TIMEOUT)
-            .client_disconnect_timeout(limits::CLIENT_DISCONNECT_TIMEOUT)
-            .keep_alive(limits::KEEP_ALIVE)
-            .shutdown_timeout(SHUTDOWN_TIMEOUT_SECS)
-            .listen(listener)
-            .map_err(StartupError::Listen)?
-            .run();
+        let server = HttpServer::new(move || {
+            // Runs on each worker thread as it starts.
+            telemetry::batch_worker_lines();
+            factory.app()
+        })
+        .client_request_timeout(limits::CLIENT_REQUEST_TIMEOUT)
+        .client_disconnect_timeout(limits::CLIENT_DISCONNECT_TIMEOUT)
+        .keep_alive(limits::KEEP_ALIVE)
+        .shutdown_timeout(SHUTDOWN_TIMEOUT_SECS)
+        .listen(listener)
+        .map_err(StartupError::Listen)?
+        .run();
         Ok(Self { server, address })
     }
 
@@ -290,16 +294,18 @@ async fn access_log<B: MessageBody>(
     if let Some(started) = started {
         let request = response.request();
         let (method, path, status) = (request.method(), request.path(), response.status());
-        let millis = started.elapsed().as_secs_f64() * 1e3;
+        // Milliseconds with three decimals, from whole microseconds: no float formatting.
+        let micros = started.elapsed().as_micros();
+        let (millis, micros) = (micros / 1000, micros % 1000);
         match request.extensions().get::<telemetry::AuditRecord>() {
             Some(audit) => log::info!(
                 target: telemetry::AUDIT,
-                "{method} {path} {} {millis:.6}ms {audit}",
+                "{method} {path} {} {millis}.{micros:03}ms {audit}",
                 status.as_u16()
             ),
             None => log::info!(
                 target: telemetry::ACCESS,
-                "{method} {path} {} {millis:.6}ms",
+                "{method} {path} {} {millis}.{micros:03}ms",
                 status.as_u16()
             ),
         }

@@ -3,17 +3,25 @@
 //! (`[2026-11-26T10:49:24Z INFO  token_server::access] GET /healthz 200 0.052ms`).
 //!
 //! The lines are written here rather than by `env_logger`, which takes the process-wide stderr
-//! lock for every record: under load both workers queued on that lock, and each wait and wake
-//! was a `futex` system call (docs/performance.md). Here each worker formats into a buffer of its
-//! own and hands the finished line to the kernel with one `write` on a duplicate of stderr's
-//! file descriptor, which needs no lock. Lines from different threads still never mix: Linux
-//! writes each `write` to a file (appended at the shared offset) or to a pipe (up to 4 KiB) as
-//! one piece, and a line here is well under that, names being at most 256 bytes.
+//! lock and makes one `write` system call for every record: under load both workers queued on
+//! that lock, and each wait and wake was a `futex` call (docs/performance.md). Here each thread
+//! formats into a buffer of its own and hands finished lines to the kernel with `write` on a
+//! duplicate of stderr's file descriptor, which needs no lock.
+//!
+//! On the server's worker threads (see [`batch_worker_lines`]), the lines logged during one turn
+//! of the worker's event loop (the requests that were ready together) go out in one `write` at
+//! the end of that turn, before the worker waits for more work: fewer system calls, and no line
+//! waits longer than the turn that logged it. A write holds whole lines and at most 4 KiB, so
+//! lines from different threads never mix: Linux writes each `write` to a file (at the shared
+//! offset) or to a pipe (up to 4 KiB) as one piece. A line is well under that, names being at
+//! most 256 bytes; a longer one goes out alone.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::fs::File;
 use std::io::Write;
 use std::os::fd::AsFd;
+use std::sync::Arc;
+use std::task::{Poll, Waker};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use actix_web::{HttpMessage, HttpRequest};
@@ -78,16 +86,137 @@ pub fn init_with(out: File, filters: &str) {
 
 fn install(filter: env_logger::Logger, out: Option<File>) {
     let max_level = filter.filter();
-    if log::set_boxed_logger(Box::new(LineLogger { filter, out })).is_ok() {
+    let logger = LineLogger {
+        filter,
+        sink: Arc::new(Sink(out)),
+    };
+    if log::set_boxed_logger(Box::new(logger)).is_ok() {
         log::set_max_level(max_level);
     }
 }
 
-/// Filters with `env_logger`, writes one line per record.
+/// Starts writing the lines logged on this thread once per turn of its event loop, until the
+/// loop stops (when they are written at once again). For the server's worker threads: called by
+/// each worker as it builds its application; a no-op where no actix runtime runs and on a thread
+/// that already batches.
+pub fn batch_worker_lines() {
+    thread_local! {
+        static STARTED: Cell<bool> = const { Cell::new(false) };
+    }
+    if actix_web::rt::System::try_current().is_none() || STARTED.replace(true) {
+        return;
+    }
+    actix_web::rt::spawn(async {
+        // Dropped with the task when the worker stops: the last lines go out, and later ones
+        // (from the thread's shutdown) are written at once.
+        let _stop = StopBatching;
+        std::future::poll_fn(|context| {
+            with_batch(|batch| {
+                batch.flush();
+                if !batch
+                    .flusher
+                    .as_ref()
+                    .is_some_and(|waker| waker.will_wake(context.waker()))
+                {
+                    batch.flusher = Some(context.waker().clone());
+                }
+            });
+            Poll::<()>::Pending
+        })
+        .await;
+    });
+}
+
+struct StopBatching;
+
+impl Drop for StopBatching {
+    fn drop(&mut self) {
+        with_batch(|batch| {
+            batch.flush();
+            batch.flusher = None;
+        });
+    }
+}
+
+thread_local! {
+    static BATCH: RefCell<Batch> = const { RefCell::new(Batch::new()) };
+}
+
+/// Runs `f` on this thread's batch, unless the thread is exiting or the batch is in use.
+fn with_batch<T>(f: impl FnOnce(&mut Batch) -> T) -> Option<T> {
+    BATCH
+        .try_with(|batch| batch.try_borrow_mut().ok().map(|mut batch| f(&mut batch)))
+        .ok()
+        .flatten()
+}
+
+/// At most this many bytes per `write`: a pipe takes that much in one piece (`PIPE_BUF`).
+const WRITE_MAX: usize = 4096;
+
+/// The lines logged on a worker thread in the current turn of its event loop.
+struct Batch {
+    text: Vec<u8>,
+    sink: Option<Arc<Sink>>,
+    /// The worker's flush task, woken by the first line of a turn; `None`: write at once.
+    flusher: Option<Waker>,
+}
+
+impl Batch {
+    const fn new() -> Self {
+        Self {
+            text: Vec::new(),
+            sink: None,
+            flusher: None,
+        }
+    }
+
+    fn push(&mut self, sink: &Arc<Sink>, line: &[u8]) {
+        let same_sink = self
+            .sink
+            .as_ref()
+            .is_some_and(|batched| Arc::ptr_eq(batched, sink));
+        if !same_sink || self.text.len() + line.len() > WRITE_MAX {
+            self.flush();
+            self.sink = Some(Arc::clone(sink));
+        }
+        if let Some(flusher) = self.flusher.as_ref().filter(|_| self.text.is_empty()) {
+            flusher.wake_by_ref();
+        }
+        self.text.extend_from_slice(line);
+    }
+
+    fn flush(&mut self) {
+        if let Some(sink) = self.sink.as_ref().filter(|_| !self.text.is_empty()) {
+            sink.write(&self.text);
+        }
+        self.text.clear();
+    }
+}
+
+impl Drop for Batch {
+    fn drop(&mut self) {
+        self.flush();
+    }
+}
+
+/// Where lines go: a duplicate of stderr (or the file given to [`init_with`]); `None` if it
+/// could not be made, then `std::io::stderr()`.
+struct Sink(Option<File>);
+
+impl Sink {
+    fn write(&self, text: &[u8]) {
+        // Nowhere to report a failed log write; `env_logger` ignores them too.
+        let _ = match &self.0 {
+            Some(file) => (&*file).write_all(text),
+            None => std::io::stderr().write_all(text),
+        };
+    }
+}
+
+/// Filters with `env_logger`, formats one line per record.
 struct LineLogger {
     filter: env_logger::Logger,
-    /// A duplicate of stderr; `None` if it could not be made (then `std::io::stderr()`).
-    out: Option<File>,
+    sink: Arc<Sink>,
 }
 
 impl Log for LineLogger {
@@ -119,11 +248,16 @@ impl Log for LineLogger {
 impl LineLogger {
     fn write(&self, line: &mut Line, record: &Record<'_>) {
         line.format(SystemTime::now(), record);
-        // Nowhere to report a failed log write; `env_logger` ignores them too.
-        let _ = match &self.out {
-            Some(file) => (&*file).write_all(&line.text),
-            None => std::io::stderr().write_all(&line.text),
-        };
+        let batched = with_batch(|batch| {
+            let batching = batch.flusher.is_some() && line.text.len() <= WRITE_MAX;
+            if batching {
+                batch.push(&self.sink, &line.text);
+            }
+            batching
+        });
+        if batched != Some(true) {
+            self.sink.write(&line.text);
+        }
     }
 }
 
@@ -218,34 +352,94 @@ mod tests {
         }
     }
 
+    /// A logger writing to a fresh file, and a way to read what it wrote.
+    struct Captured {
+        logger: LineLogger,
+        file: File,
+        path: std::path::PathBuf,
+    }
+
+    impl Captured {
+        fn new(name: &str, filters: &str) -> Self {
+            let path =
+                std::env::temp_dir().join(format!("telemetry-{name}-{}.log", std::process::id()));
+            let file = File::options()
+                .create(true)
+                .truncate(true)
+                .read(true)
+                .write(true)
+                .open(&path)
+                .unwrap();
+            let logger = LineLogger {
+                filter: env_logger::Builder::new().parse_filters(filters).build(),
+                sink: Arc::new(Sink(Some(file.try_clone().unwrap()))),
+            };
+            Self { logger, file, path }
+        }
+
+        fn written(&self) -> String {
+            let mut written = String::new();
+            let mut file = &self.file;
+            file.rewind().unwrap();
+            file.read_to_string(&mut written).unwrap();
+            written
+        }
+    }
+
+    impl Drop for Captured {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+
     #[test]
     fn filters_and_writes_whole_lines_even_when_reentered() {
-        let path = std::env::temp_dir().join(format!("telemetry-{}.log", std::process::id()));
-        let file = File::options()
-            .create(true)
-            .truncate(true)
-            .read(true)
-            .write(true)
-            .open(&path)
-            .unwrap();
-        let logger = LineLogger {
-            filter: env_logger::Builder::new()
-                .parse_filters("info,noisy=off")
-                .build(),
-            out: Some(file.try_clone().unwrap()),
-        };
+        let captured = Captured::new("reentered", "info,noisy=off");
+        let logger = &captured.logger;
         logger.log(&record(Level::Debug, "app", format_args!("hidden")));
         logger.log(&record(Level::Info, "noisy", format_args!("hidden")));
-        let outer = LogsWhileFormatted(&logger);
+        let outer = LogsWhileFormatted(logger);
         logger.log(&record(Level::Info, "app", format_args!("{outer}")));
-        let mut written = String::new();
-        let mut file = file;
-        file.rewind().unwrap();
-        file.read_to_string(&mut written).unwrap();
-        std::fs::remove_file(&path).unwrap();
+        let written = captured.written();
         let lines: Vec<&str> = written.lines().collect();
         assert_eq!(lines.len(), 2, "{written}");
         assert!(lines[0].ends_with(" INFO  inner] nested"), "{written}");
         assert!(lines[1].ends_with(" INFO  app] outer"), "{written}");
+    }
+
+    #[test]
+    fn a_worker_writes_the_lines_of_one_turn_together_and_the_rest_at_once() {
+        let captured = Captured::new("batched", "info");
+        let logger = &captured.logger;
+        let line = |n: u32| logger.log(&record(Level::Info, "app", format_args!("line {n}")));
+        actix_web::rt::System::new().block_on(async {
+            batch_worker_lines();
+            // The flush task registers on its first turn.
+            actix_web::rt::time::sleep(Duration::from_millis(5)).await;
+            line(1);
+            line(2);
+            assert_eq!(captured.written(), "", "held until the turn ends");
+            actix_web::rt::time::sleep(Duration::from_millis(5)).await;
+            let written = captured.written();
+            let lines: Vec<&str> = written.lines().collect();
+            assert_eq!(lines.len(), 2, "{written}");
+            assert!(lines[0].ends_with(" INFO  app] line 1"), "{written}");
+            assert!(lines[1].ends_with(" INFO  app] line 2"), "{written}");
+            // More than one write's worth in one turn: whole lines, at most 4 KiB at a time.
+            for n in 0..200 {
+                line(n);
+            }
+            let partial = captured.written();
+            assert!(partial.len() > written.len(), "{partial}");
+            assert!(partial.ends_with('\n'), "{partial}");
+            actix_web::rt::time::sleep(Duration::from_millis(5)).await;
+            let full = captured.written();
+            let held = full.len() - partial.len();
+            assert!(held > 0 && held <= WRITE_MAX, "{held}");
+            assert_eq!(full.lines().count(), 202);
+        });
+        // The runtime is gone: lines are written at once again.
+        line(3);
+        assert!(captured.written().ends_with(" INFO  app] line 3\n"));
     }
 }
