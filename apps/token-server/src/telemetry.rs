@@ -100,10 +100,7 @@ fn install(filter: env_logger::Logger, out: Option<File>) {
 /// each worker as it builds its application; a no-op where no actix runtime runs and on a thread
 /// that already batches.
 pub fn batch_worker_lines() {
-    thread_local! {
-        static STARTED: Cell<bool> = const { Cell::new(false) };
-    }
-    if actix_web::rt::System::try_current().is_none() || STARTED.replace(true) {
+    if actix_web::rt::System::try_current().is_none() || BATCHING.replace(true) {
         return;
     }
     actix_web::rt::spawn(async {
@@ -135,11 +132,14 @@ impl Drop for StopBatching {
             batch.flush();
             batch.flusher = None;
         });
+        let _ = BATCHING.try_with(|batching| batching.set(false));
     }
 }
 
 thread_local! {
     static BATCH: RefCell<Batch> = const { RefCell::new(Batch::new()) };
+    /// Whether this thread runs a flush task.
+    static BATCHING: Cell<bool> = const { Cell::new(false) };
 }
 
 /// Runs `f` on this thread's batch, unless the thread is exiting or the batch is in use.
@@ -249,11 +249,16 @@ impl LineLogger {
     fn write(&self, line: &mut Line, record: &Record<'_>) {
         line.format(SystemTime::now(), record);
         let batched = with_batch(|batch| {
-            let batching = batch.flusher.is_some() && line.text.len() <= WRITE_MAX;
-            if batching {
+            if batch.flusher.is_none() {
+                false
+            } else if line.text.len() > WRITE_MAX {
+                // Alone, but after the lines logged before it.
+                batch.flush();
+                false
+            } else {
                 batch.push(&self.sink, &line.text);
+                true
             }
-            batching
         });
         if batched != Some(true) {
             self.sink.write(&line.text);
@@ -437,6 +442,19 @@ mod tests {
             let held = full.len() - partial.len();
             assert!(held > 0 && held <= WRITE_MAX, "{held}");
             assert_eq!(full.lines().count(), 202);
+        });
+        // A line longer than one write goes out alone, after the lines logged before it.
+        actix_web::rt::System::new().block_on(async {
+            batch_worker_lines();
+            actix_web::rt::time::sleep(Duration::from_millis(5)).await;
+            line(1000);
+            assert!(!captured.written().contains("line 1000"), "batching again");
+            let long = "x".repeat(WRITE_MAX);
+            logger.log(&record(Level::Info, "app", format_args!("{long}")));
+            let written = captured.written();
+            let last: Vec<&str> = written.lines().rev().take(2).collect();
+            assert!(last[0].ends_with(&long), "the long line is written at once");
+            assert!(last[1].ends_with(" INFO  app] line 1000"), "{}", last[1]);
         });
         // The runtime is gone: lines are written at once again.
         line(3);
