@@ -242,7 +242,10 @@ impl Log for LineLogger {
         }
     }
 
-    fn flush(&self) {}
+    /// Writes the lines this thread has batched so far.
+    fn flush(&self) {
+        with_batch(Batch::flush);
+    }
 }
 
 impl LineLogger {
@@ -424,6 +427,8 @@ mod tests {
             line(1);
             line(2);
             assert_eq!(captured.written(), "", "held until the turn ends");
+            logger.flush();
+            assert_eq!(captured.written().lines().count(), 2, "flushed on request");
             actix_web::rt::time::sleep(Duration::from_millis(5)).await;
             let written = captured.written();
             let lines: Vec<&str> = written.lines().collect();
