@@ -47,18 +47,12 @@ impl std::fmt::Display for AuditRecord {
 }
 
 /// Records `record()` in the audit log (target [`AUDIT`]), built only when that target is on.
-/// With access lines on as well, the record goes at the end of this request's access line
-/// (logged under [`AUDIT`]): one line and one `write` per token instead of two. Otherwise it is
-/// a line of its own.
+/// The access-log middleware writes it: at the end of this request's access line when access
+/// lines are on too (logged under [`AUDIT`]: one line and one `write` per token instead of two),
+/// otherwise as a line of its own.
 pub(crate) fn audit(request: &HttpRequest, record: impl FnOnce() -> String) {
-    if !log::log_enabled!(target: AUDIT, Level::Info) {
-        return;
-    }
-    let record = record();
-    if access_enabled() {
-        request.extensions_mut().insert(AuditRecord(record));
-    } else {
-        log::info!(target: AUDIT, "{record}");
+    if log::log_enabled!(target: AUDIT, Level::Info) {
+        request.extensions_mut().insert(AuditRecord(record()));
     }
 }
 
