@@ -1,6 +1,8 @@
 //! `GET /api/video/token`: a signed join ticket for one participant in one room.
 
-use std::time::SystemTime;
+use std::cell::Cell;
+use std::io::Write as _;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use actix_web::error::JsonPayloadError;
 use actix_web::http::header;
@@ -96,8 +98,8 @@ pub(crate) struct TokenResponse<'a> {
     /// The room the token admits to.
     room: &'a str,
     /// When the token expires (RFC 3339, UTC).
-    #[schema(format = DateTime)]
-    expires_at: String,
+    #[schema(value_type = String, format = DateTime)]
+    expires_at: Rfc3339,
 }
 
 impl<'a> TokenResponse<'a> {
@@ -109,13 +111,106 @@ impl<'a> TokenResponse<'a> {
             url: &ticket.url,
             identity: ticket.identity.as_str(),
             room: ticket.room.as_str(),
-            expires_at: rfc3339(ticket.expires_at),
+            expires_at: Rfc3339::of(ticket.expires_at),
         }
+    }
+
+    /// The JSON body: the same bytes as `serde_json::to_vec(self)` (a test holds it to that),
+    /// in one buffer sized for it. A field that needs no escaping, such as the token (a JWT is
+    /// base64url and dots), is copied as it is instead of being scanned by `serde_json`'s
+    /// escaper, which was measurable on this path.
+    pub(crate) fn to_json(&self) -> serde_json::Result<Vec<u8>> {
+        let fields = [
+            ("{\"token\":", self.token),
+            (",\"url\":", self.url),
+            (",\"identity\":", self.identity),
+            (",\"room\":", self.room),
+            (",\"expires_at\":", self.expires_at.as_str()),
+        ];
+        let length: usize = fields
+            .iter()
+            .map(|(key, value)| key.len() + value.len() + 2)
+            .sum();
+        let mut body = Vec::with_capacity(length + 1);
+        for (key, value) in fields {
+            body.extend_from_slice(key.as_bytes());
+            json_string(&mut body, value)?;
+        }
+        body.push(b'}');
+        Ok(body)
     }
 }
 
-fn rfc3339(time: SystemTime) -> String {
-    humantime::format_rfc3339_seconds(time).to_string()
+/// Appends `value` as a JSON string: as it is when no byte needs escaping (`serde_json` escapes
+/// only `"`, `\` and control characters below U+0020), otherwise through `serde_json`.
+fn json_string(out: &mut Vec<u8>, value: &str) -> serde_json::Result<()> {
+    if value.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.push(b'"');
+        out.extend_from_slice(value.as_bytes());
+        out.push(b'"');
+        Ok(())
+    } else {
+        serde_json::to_writer(out, value)
+    }
+}
+
+/// A time as RFC 3339 text in whole seconds, UTC (`2026-11-24T06:00:00Z`). Every token issued
+/// in the same second expires in the same second, so each thread formats the text once per
+/// second and copies it after that.
+#[derive(Clone, Copy)]
+pub(crate) struct Rfc3339 {
+    text: [u8; Self::MAX],
+    len: u8,
+}
+
+impl Rfc3339 {
+    /// Room for any year `humantime` formats (up to 9999: 20 bytes), with a margin.
+    const MAX: usize = 32;
+
+    fn of(time: SystemTime) -> Self {
+        thread_local! {
+            static LAST: Cell<Option<(SystemTime, Rfc3339)>> = const { Cell::new(None) };
+        }
+        let second = UNIX_EPOCH
+            + Duration::from_secs(time.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()));
+        LAST.with(|last| match last.get() {
+            Some((cached, text)) if cached == second => text,
+            _ => {
+                let text = Self::format(second);
+                last.set(Some((second, text)));
+                text
+            }
+        })
+    }
+
+    fn format(time: SystemTime) -> Self {
+        let mut text = [0; Self::MAX];
+        let mut free = &mut text[..];
+        // 20 bytes until the year 9999; an error (a longer text) leaves what fitted.
+        let _ = write!(free, "{}", humantime::format_rfc3339_seconds(time));
+        let len = Self::MAX - free.len();
+        Self {
+            text,
+            len: u8::try_from(len).unwrap_or(0),
+        }
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
+        // ASCII digits and punctuation from `humantime`: always UTF-8.
+        std::str::from_utf8(&self.text[..usize::from(self.len)]).unwrap_or_default()
+    }
+}
+
+impl std::fmt::Display for Rfc3339 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Rfc3339 {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
 }
 
 /// Issue a join ticket.
@@ -225,12 +320,9 @@ pub(crate) async fn issue_token(
             state.auth.mode()
         )
     });
-    // Serialized into a buffer sized for the whole answer (what `HttpResponse::json` does, minus
-    // the reallocations of a growing buffer, measurable on this path).
-    // Cannot fail (string fields only); handled as `json` handles it.
-    let mut body = Vec::with_capacity(ticket.token().len() + 256);
-    Ok(match serde_json::to_writer(&mut body, &response) {
-        Ok(()) => HttpResponse::Ok()
+    // Cannot fail (string fields only); handled as `HttpResponse::json` handles it.
+    Ok(match response.to_json() {
+        Ok(body) => HttpResponse::Ok()
             .insert_header(header::ContentType::json())
             .body(body),
         Err(error) => HttpResponse::from_error(JsonPayloadError::Serialize(error)),
@@ -295,8 +387,6 @@ pub(crate) fn parse_token_query(query: &str) -> Result<TokenQuery, ApiError> {
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
-
     use video_core::JoinRequest;
 
     use super::*;
@@ -354,8 +444,42 @@ mod tests {
     }
 
     #[test]
-    fn expiry_is_rfc3339_utc() {
-        let time = SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_500_000);
-        assert_eq!(rfc3339(time), "2026-11-24T06:00:00Z");
+    fn expiry_is_rfc3339_utc_in_whole_seconds() {
+        let time = UNIX_EPOCH + Duration::from_secs(1_795_500_000);
+        assert_eq!(Rfc3339::of(time).as_str(), "2026-11-24T06:00:00Z");
+        // The per-thread cache: the same second gives the same text, the next one new text.
+        let later = time + Duration::from_millis(999);
+        assert_eq!(Rfc3339::of(later).as_str(), "2026-11-24T06:00:00Z");
+        let next = time + Duration::from_secs(1);
+        assert_eq!(Rfc3339::of(next).as_str(), "2026-11-24T06:00:01Z");
+        assert_eq!(Rfc3339::of(time).to_string(), "2026-11-24T06:00:00Z");
+        assert_eq!(Rfc3339::of(UNIX_EPOCH).as_str(), "1970-01-01T00:00:00Z");
+    }
+
+    /// The hand-written body is byte for byte what `serde_json` writes, for values that need
+    /// escaping and values that do not.
+    #[test]
+    fn json_body_is_what_serde_json_writes() {
+        let values = [
+            "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhIn0.c2ln-_",
+            "",
+            "plain text, with spaces / slashes and ü ñ 漢字 😀",
+            "quote \" backslash \\ tab \t newline \n nul \u{0} unit \u{1f} del \u{7f} c1 \u{85}",
+            "\"",
+            "\\",
+            "</script>",
+        ];
+        for (i, value) in values.iter().enumerate() {
+            let other = values[(i + 1) % values.len()];
+            let response = TokenResponse {
+                token: value,
+                url: other,
+                identity: value,
+                room: other,
+                expires_at: Rfc3339::of(UNIX_EPOCH + Duration::from_secs(1_795_500_000)),
+            };
+            let expected = serde_json::to_vec(&response).unwrap();
+            assert_eq!(response.to_json().unwrap(), expected, "{value:?}");
+        }
     }
 }
