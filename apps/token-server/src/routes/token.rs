@@ -144,7 +144,12 @@ impl<'a> TokenResponse<'a> {
 /// Appends `value` as a JSON string: as it is when no byte needs escaping (`serde_json` escapes
 /// only `"`, `\` and control characters below U+0020), otherwise through `serde_json`.
 fn json_string(out: &mut Vec<u8>, value: &str) -> serde_json::Result<()> {
-    if value.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+    // No early exit: this way the check compiles to SIMD, 16 bytes at a time (a byte-by-byte
+    // `all` cost about as much as serde_json's scan on a 500-byte token).
+    let needs_escaping = value.bytes().fold(false, |found, b| {
+        found | (b < 0x20) | (b == b'"') | (b == b'\\')
+    });
+    if !needs_escaping {
         out.push(b'"');
         out.extend_from_slice(value.as_bytes());
         out.push(b'"');
