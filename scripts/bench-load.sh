@@ -15,7 +15,9 @@
 # Layouts (as the peers' run-all.sh): shared = no pinning, server and load generator share the
 # cores; pinned = server on core 1, load generator on core 0 (taskset).
 # Servers: actix-static (the ceiling), node-http, node-express, python-fastapi (the peers: no
-# caller authentication), and the token server with its rate limiter on but set never to refuse:
+# caller authentication); actix-mint, the ceiling plus one livekit-api token per request and
+# nothing else (apps/token-server/examples/actix_mint.rs: the floor for any server that mints
+# with livekit-api); and the token server with its rate limiter on but set never to refuse:
 #   token-server            TOKEN_SERVER_AUTH=none (APP_ENV=development), RUST_LOG=info: the
 #                           peers' contract; one log line for every request (the access line,
 #                           ending with the audit record)
@@ -40,7 +42,7 @@ ROOT=$PWD
 
 REPS=${REPS:-3}
 LAYOUTS=${LAYOUTS:-"shared pinned"}
-SERVERS=${SERVERS:-"actix-static token-server token-server-log-warn token-server-api-key token-server-jwt node-http node-express python-fastapi"}
+SERVERS=${SERVERS:-"actix-static actix-mint token-server token-server-log-warn token-server-api-key token-server-jwt node-http node-express python-fastapi"}
 DUR=${DUR:-10}
 WARM=${WARM:-2}
 CONNS=${CONNS:-64}
@@ -94,6 +96,11 @@ else
   echo "release build: $((SECONDS - started)) s" >&2
   BIN=$ROOT/target/release/token-server
 fi
+if [[ " $SERVERS " == *" actix-mint "* ]]; then
+  say "cargo build --release -p token-server --example actix_mint"
+  cargo build --release --locked -p token-server --example actix_mint
+fi
+MINT_BIN=$ROOT/target/release/examples/actix_mint
 BIN_BYTES=$(stat -c %s "$BIN")
 STRIPPED_BYTES=""
 if command -v strip >/dev/null; then
@@ -142,6 +149,7 @@ server_argv() { # NAME LOGFILE -> argv, one per line
         AUTH_JWT_ISSUER=https://lms.example.edu AUTH_JWT_AUDIENCE=openconnect-video
       ;;
     actix-static) printf '%s\n' "$PEERS/limit/run.sh" '{PORT}' ;;
+    actix-mint) printf '%s\n' "$MINT_BIN" '{PORT}' ;;
     node-http) printf '%s\n' "$PEERS/node/run.sh" '{PORT}' http ;;
     node-express) printf '%s\n' "$PEERS/node/run.sh" '{PORT}' express ;;
     python-fastapi) printf '%s\n' "$PEERS/python/run.sh" '{PORT}' ;;
@@ -324,7 +332,7 @@ for line in open(startup):
 layouts = [l for l in ("shared", "pinned") if any(k[1] == l for k in runs)]
 ours = [n for n in ("token-server", "token-server-log-warn", "token-server-api-key", "token-server-jwt")
         if any(k[0] == n for k in runs)]
-others = [n for n in ("actix-static", "node-http", "node-express", "python-fastapi") if any(k[0] == n for k in runs)]
+others = [n for n in ("actix-static", "actix-mint", "node-http", "node-express", "python-fastapi") if any(k[0] == n for k in runs)]
 
 if ours and others:
     print("### Token server against each (ratios of the medians above)")
@@ -355,7 +363,7 @@ if ours and any(k[0] == "actix-static" for k in runs):
     verdict = lambda ok, text: f"{text} {'met' if ok else '**not met**'}"
     for layout in layouts:
         c = runs.get(("actix-static", layout))
-        for us in ours:
+        for us in ["actix-mint"] + ours:
             a = runs.get((us, layout))
             if not a or not c:
                 continue
@@ -364,7 +372,7 @@ if ours and any(k[0] == "actix-static" for k in runs):
             p99 = med(a, "p99_ms") / med(c, "p99_ms")
             errors = total(a, "non2xx") + total(a, "socket_errors")
             rss = max(float(r["peak_rss_kb"]) for r in a) / 1024
-            ready = starts.get(us) or starts.get("token-server")
+            ready = starts.get(us) or (us != "actix-mint" and starts.get("token-server"))
             ready_cell = verdict(ready[1] <= 100, f"{ready[0]:.0f} ms (max {ready[1]:.0f})") if ready else "-"
             cpu_text = f"{cpu:.2f}× ({med(a, 'server_cpu_us_per_req'):.1f} / {med(c, 'server_cpu_us_per_req'):.1f} µs)"
             p99_text = f"{p99:.2f}× ({med(a, 'p99_ms'):.1f} / {med(c, 'p99_ms'):.1f} ms)"
