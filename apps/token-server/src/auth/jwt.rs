@@ -132,12 +132,12 @@ impl JwtVerifier {
 
     /// Verifies `token` and reads the caller's grant from its claims.
     pub(crate) async fn verify(&self, token: &str) -> Result<UserGrant, AuthError> {
-        let header = jsonwebtoken::decode_header(token)
-            .map_err(|_| AuthError::Invalid("the bearer token is not a well-formed JWT"))?;
         let found;
         let (key, algorithm) = match &self.keys {
+            // One key and one algorithm: `decode` below reads the header itself and refuses any
+            // other `alg` (`InvalidAlgorithm`), so the header is not parsed twice.
             KeyStore::Hs256(key) => (key, Algorithm::HS256),
-            KeyStore::Jwks(jwks) => match jwks.lookup(header.kid.as_deref()).await {
+            KeyStore::Jwks(jwks) => match jwks.lookup(header(token)?.kid.as_deref()).await {
                 Lookup::Found(public) => {
                     found = public;
                     (&found.key, found.algorithm)
@@ -150,13 +150,9 @@ impl JwtVerifier {
                 Lookup::Unavailable => return Err(AuthError::Unavailable),
             },
         };
-        // The algorithm comes from our key, never from the token: an HS256 token "signed" with
-        // a public key, or `alg: none`, can never match.
-        if header.alg != algorithm {
-            return Err(AuthError::Invalid(
-                "the bearer token's algorithm is not accepted",
-            ));
-        }
+        // The algorithm comes from our key, never from the token: each validation accepts only
+        // its own algorithm, so an HS256 token "signed" with a public key, or `alg: none`, can
+        // never match.
         let validation = self
             .validations
             .iter()
@@ -215,8 +211,17 @@ fn validation(algorithm: Algorithm, settings: &JwtSettings) -> Validation {
     validation
 }
 
+/// The token's header, for the key id.
+fn header(token: &str) -> Result<jsonwebtoken::Header, AuthError> {
+    jsonwebtoken::decode_header(token).map_err(|error| AuthError::Invalid(reason(error.kind())))
+}
+
 fn reason(kind: &ErrorKind) -> &'static str {
     match kind {
+        ErrorKind::InvalidToken
+        | ErrorKind::Base64(_)
+        | ErrorKind::Json(_)
+        | ErrorKind::Utf8(_) => "the bearer token is not a well-formed JWT",
         ErrorKind::ExpiredSignature => "the bearer token has expired",
         ErrorKind::ImmatureSignature => "the bearer token is not valid yet (nbf)",
         ErrorKind::InvalidIssuer => "the bearer token's issuer (iss) is not accepted",

@@ -283,6 +283,32 @@ fn jwt_mode_refuses_every_bad_token_with_the_right_status() {
         &EncodingKey::from_secret(LMS_SECRET.as_bytes()),
     );
 
+    // What the caller is told for a token that is not a JWT and for one with another algorithm.
+    let details = [
+        (
+            "malformed",
+            "not.a.jwt",
+            "The bearer token is not a well-formed JWT.",
+        ),
+        (
+            "garbage",
+            "%%%",
+            "The bearer token is not a well-formed JWT.",
+        ),
+        (
+            "alg: none",
+            &unsigned,
+            "The bearer token is not a well-formed JWT.",
+        ),
+        (
+            "another HMAC algorithm",
+            &hs512,
+            "The bearer token's algorithm is not accepted.",
+        ),
+    ];
+    for (why, token, detail) in details {
+        assert_eq!(get(&app, target, token).json()["detail"], detail, "{why}");
+    }
     let cases: Vec<(&str, String, u16, &str)> = vec![
         ("malformed", "not.a.jwt".into(), 401, "invalid_credentials"),
         ("garbage", "%%%".into(), 401, "invalid_credentials"),
