@@ -1,7 +1,7 @@
 //! `GET /api/video/token`: a signed join ticket for one participant in one room.
 
 use std::cell::Cell;
-use std::io::Write as _;
+use std::fmt::Write as _;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use actix_web::error::JsonPayloadError;
@@ -169,7 +169,7 @@ pub(crate) struct Rfc3339 {
 }
 
 impl Rfc3339 {
-    /// Room for any year `humantime` formats (up to 9999: 20 bytes), with a margin.
+    /// Room for the text, with a margin: `humantime` writes 20 bytes.
     const MAX: usize = 32;
 
     fn of(time: SystemTime) -> Self {
@@ -189,20 +189,34 @@ impl Rfc3339 {
     }
 
     fn format(time: SystemTime) -> Self {
-        let mut text = [0; Self::MAX];
-        let mut free = &mut text[..];
-        // 20 bytes until the year 9999; an error (a longer text) leaves what fitted.
-        let _ = write!(free, "{}", humantime::format_rfc3339_seconds(time));
-        let len = Self::MAX - free.len();
-        Self {
-            text,
-            len: u8::try_from(len).unwrap_or(0),
+        let mut text = Self {
+            text: [0; Self::MAX],
+            len: 0,
+        };
+        // `humantime` formats the years up to 9999 and refuses later ones with an error: then
+        // the text is empty (`to_string`, and `write!` into an `io::Write`, would panic).
+        // `time` is never before 1970 here.
+        if write!(text, "{}", humantime::format_rfc3339_seconds(time)).is_err() {
+            text.len = 0;
         }
+        text
     }
 
     pub(crate) fn as_str(&self) -> &str {
         // ASCII digits and punctuation from `humantime`: always UTF-8.
         std::str::from_utf8(&self.text[..usize::from(self.len)]).unwrap_or_default()
+    }
+}
+
+/// Appends to the text; an error when it would not fit.
+impl std::fmt::Write for Rfc3339 {
+    fn write_str(&mut self, part: &str) -> std::fmt::Result {
+        let start = usize::from(self.len);
+        let end = start + part.len();
+        let free = self.text.get_mut(start..end).ok_or(std::fmt::Error)?;
+        free.copy_from_slice(part.as_bytes());
+        self.len = u8::try_from(end).map_err(|_| std::fmt::Error)?;
+        Ok(())
     }
 }
 
@@ -459,6 +473,9 @@ mod tests {
         assert_eq!(Rfc3339::of(next).as_str(), "2026-11-24T06:00:01Z");
         assert_eq!(Rfc3339::of(time).to_string(), "2026-11-24T06:00:00Z");
         assert_eq!(Rfc3339::of(UNIX_EPOCH).as_str(), "1970-01-01T00:00:00Z");
+        // Past the year 9999 `humantime` gives up: an empty text, not a panic.
+        let year_10000 = UNIX_EPOCH + Duration::from_secs(253_402_300_800);
+        assert_eq!(Rfc3339::of(year_10000).as_str(), "");
     }
 
     /// The hand-written body is byte for byte what `serde_json` writes, for values that need
