@@ -34,6 +34,7 @@ pub mod limits;
 pub mod openapi;
 pub mod problem;
 pub mod providers;
+mod rfc3339;
 mod routes;
 pub mod startup;
 pub mod telemetry;

@@ -22,10 +22,12 @@ use std::io::Write;
 use std::os::fd::AsFd;
 use std::sync::Arc;
 use std::task::{Poll, Waker};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 use actix_web::{HttpMessage, HttpRequest};
 use log::{Level, Log, Metadata, Record};
+
+use crate::rfc3339::SecondStamp;
 
 /// The target of the access line written for every request.
 pub const ACCESS: &str = "token_server::access";
@@ -266,30 +268,23 @@ impl LineLogger {
 /// A reusable line buffer, with the timestamp of the current second formatted once.
 struct Line {
     text: Vec<u8>,
-    second: u64,
-    stamp: Vec<u8>,
+    stamp: SecondStamp,
 }
 
 impl Line {
     const fn new() -> Self {
         Self {
             text: Vec::new(),
-            second: u64::MAX,
-            stamp: Vec::new(),
+            stamp: SecondStamp::new(),
         }
     }
 
     /// `[<RFC 3339 time, seconds> <level, 5 wide> <target>] <message>\n`.
     fn format(&mut self, now: SystemTime, record: &Record<'_>) {
-        let second = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-        if second != self.second {
-            self.second = second;
-            self.stamp.clear();
-            let _ = write!(self.stamp, "{}", humantime::format_rfc3339_seconds(now));
-        }
         self.text.clear();
         self.text.push(b'[');
-        self.text.extend_from_slice(&self.stamp);
+        self.text
+            .extend_from_slice(self.stamp.of(now).as_str().as_bytes());
         // Writing into a `Vec` cannot fail.
         let _ = writeln!(
             self.text,
@@ -304,7 +299,7 @@ impl Line {
 #[cfg(test)]
 mod tests {
     use std::io::{Read, Seek};
-    use std::time::Duration;
+    use std::time::{Duration, UNIX_EPOCH};
 
     use super::*;
 

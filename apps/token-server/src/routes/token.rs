@@ -1,8 +1,7 @@
 //! `GET /api/video/token`: a signed join ticket for one participant in one room.
 
 use std::cell::Cell;
-use std::fmt::Write as _;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 use actix_web::error::JsonPayloadError;
 use actix_web::http::header;
@@ -16,6 +15,7 @@ use video_core::{
 use crate::auth::TokenQuery;
 
 use crate::problem::{ApiError, ProblemDetails};
+use crate::rfc3339::{Rfc3339, SecondStamp};
 use crate::startup::AppState;
 use crate::telemetry;
 
@@ -111,7 +111,7 @@ impl<'a> TokenResponse<'a> {
             url: &ticket.url,
             identity: ticket.identity.as_str(),
             room: ticket.room.as_str(),
-            expires_at: Rfc3339::of(ticket.expires_at),
+            expires_at: expiry_text(ticket.expires_at),
         }
     }
 
@@ -159,77 +159,18 @@ fn json_string(out: &mut Vec<u8>, value: &str) -> serde_json::Result<()> {
     }
 }
 
-/// A time as RFC 3339 text in whole seconds, UTC (`2026-11-24T06:00:00Z`). Every token issued
-/// in the same second expires in the same second, so each thread formats the text once per
-/// second and copies it after that.
-#[derive(Clone, Copy)]
-pub(crate) struct Rfc3339 {
-    text: [u8; Self::MAX],
-    len: u8,
-}
-
-impl Rfc3339 {
-    /// Room for the text, with a margin: `humantime` writes 20 bytes.
-    const MAX: usize = 32;
-
-    fn of(time: SystemTime) -> Self {
-        thread_local! {
-            static LAST: Cell<Option<(SystemTime, Rfc3339)>> = const { Cell::new(None) };
-        }
-        let second = UNIX_EPOCH
-            + Duration::from_secs(time.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()));
-        LAST.with(|last| match last.get() {
-            Some((cached, text)) if cached == second => text,
-            _ => {
-                let text = Self::format(second);
-                last.set(Some((second, text)));
-                text
-            }
-        })
+/// The RFC 3339 text of a token's expiry. Every token issued in the same second expires in the
+/// same second, so each thread formats the text once per second and copies it after that.
+fn expiry_text(time: SystemTime) -> Rfc3339 {
+    thread_local! {
+        static EXPIRY: Cell<SecondStamp> = const { Cell::new(SecondStamp::new()) };
     }
-
-    fn format(time: SystemTime) -> Self {
-        let mut text = Self {
-            text: [0; Self::MAX],
-            len: 0,
-        };
-        // `humantime` formats the years up to 9999 and refuses later ones with an error: then
-        // the text is empty (`to_string`, and `write!` into an `io::Write`, would panic).
-        // `time` is never before 1970 here.
-        if write!(text, "{}", humantime::format_rfc3339_seconds(time)).is_err() {
-            text.len = 0;
-        }
+    EXPIRY.with(|cached| {
+        let mut stamp = cached.get();
+        let text = stamp.of(time);
+        cached.set(stamp);
         text
-    }
-
-    pub(crate) fn as_str(&self) -> &str {
-        // ASCII digits and punctuation from `humantime`: always UTF-8.
-        std::str::from_utf8(&self.text[..usize::from(self.len)]).unwrap_or_default()
-    }
-}
-
-/// Appends to the text; an error when it would not fit.
-impl std::fmt::Write for Rfc3339 {
-    fn write_str(&mut self, part: &str) -> std::fmt::Result {
-        let start = usize::from(self.len);
-        let end = start + part.len();
-        let free = self.text.get_mut(start..end).ok_or(std::fmt::Error)?;
-        free.copy_from_slice(part.as_bytes());
-        self.len = u8::try_from(end).map_err(|_| std::fmt::Error)?;
-        Ok(())
-    }
-}
-
-impl std::fmt::Display for Rfc3339 {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl Serialize for Rfc3339 {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
+    })
 }
 
 /// Issue a join ticket.
@@ -406,6 +347,8 @@ pub(crate) fn parse_token_query(query: &str) -> Result<TokenQuery, ApiError> {
 
 #[cfg(test)]
 mod tests {
+    use std::time::{Duration, UNIX_EPOCH};
+
     use video_core::JoinRequest;
 
     use super::*;
@@ -465,17 +408,17 @@ mod tests {
     #[test]
     fn expiry_is_rfc3339_utc_in_whole_seconds() {
         let time = UNIX_EPOCH + Duration::from_secs(1_795_500_000);
-        assert_eq!(Rfc3339::of(time).as_str(), "2026-11-24T06:00:00Z");
+        assert_eq!(expiry_text(time).as_str(), "2026-11-24T06:00:00Z");
         // The per-thread cache: the same second gives the same text, the next one new text.
         let later = time + Duration::from_millis(999);
-        assert_eq!(Rfc3339::of(later).as_str(), "2026-11-24T06:00:00Z");
+        assert_eq!(expiry_text(later).as_str(), "2026-11-24T06:00:00Z");
         let next = time + Duration::from_secs(1);
-        assert_eq!(Rfc3339::of(next).as_str(), "2026-11-24T06:00:01Z");
-        assert_eq!(Rfc3339::of(time).to_string(), "2026-11-24T06:00:00Z");
-        assert_eq!(Rfc3339::of(UNIX_EPOCH).as_str(), "1970-01-01T00:00:00Z");
+        assert_eq!(expiry_text(next).as_str(), "2026-11-24T06:00:01Z");
+        assert_eq!(expiry_text(time).to_string(), "2026-11-24T06:00:00Z");
+        assert_eq!(expiry_text(UNIX_EPOCH).as_str(), "1970-01-01T00:00:00Z");
         // Past the year 9999 `humantime` gives up: an empty text, not a panic.
         let year_10000 = UNIX_EPOCH + Duration::from_secs(253_402_300_800);
-        assert_eq!(Rfc3339::of(year_10000).as_str(), "");
+        assert_eq!(expiry_text(year_10000).as_str(), "");
     }
 
     /// The hand-written body is byte for byte what `serde_json` writes, for values that need
@@ -498,7 +441,7 @@ mod tests {
                 url: other,
                 identity: value,
                 room: other,
-                expires_at: Rfc3339::of(UNIX_EPOCH + Duration::from_secs(1_795_500_000)),
+                expires_at: expiry_text(UNIX_EPOCH + Duration::from_secs(1_795_500_000)),
             };
             let expected = serde_json::to_vec(&response).unwrap();
             assert_eq!(response.to_json().unwrap(), expected, "{value:?}");
