@@ -27,9 +27,10 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use jsonwebtoken::{EncodingKey, Header};
 use log::LevelFilter;
 use token_server::auth::{AuthConfig, Authenticator, install_crypto_provider};
+use token_server::query::decode_query_component;
 use token_server::{AppFactory, BackgroundServer, ServerConfig};
 use video_core::config::{AppEnv, Environment};
-use video_core::{ParticipantIdentity, RoomName, decode_query_component};
+use video_core::{ParticipantIdentity, RoomName};
 
 const LIVEKIT_SECRET: &str = "bench-secret-0123456789abcdef0123456789abcdef";
 const BACKEND_KEY: &str = "bench-lms-backend-key-0123456789abcdef";
@@ -339,8 +340,8 @@ fn authentication(c: &mut Criterion) {
     group.finish();
 }
 
-/// The public building blocks of `routes::token::parse_join_request` (which is crate-private):
-/// strict percent-decoding of each component, then the name rules.
+/// The building blocks of `query::parse_token_query`: strict percent-decoding of each
+/// component, then the name rules.
 fn query_parsing(c: &mut Criterion) {
     let mut group = c.benchmark_group("query");
     group.bench_function("decode_plain", |b| {

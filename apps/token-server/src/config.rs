@@ -3,11 +3,12 @@
 use std::net::IpAddr;
 use std::path::PathBuf;
 
+use url::{Host, Url};
 use video_core::config::{AppEnv, ConfigError, Environment, Settings};
 
 use crate::auth::AuthConfig;
 use crate::limits::RateLimitConfig;
-use crate::providers::ProviderConfig;
+use crate::providers::{self, ProviderConfig};
 
 /// Everything the server needs, parsed once at startup.
 #[derive(Debug, Clone)]
@@ -61,7 +62,7 @@ impl ServerConfig {
             env.get("WEB_DIST_DIR")?
                 .unwrap_or(Self::DEFAULT_WEB_DIST_DIR),
         );
-        let provider = ProviderConfig::from_env(&settings, env)?;
+        let provider = providers::from_env(&settings, env)?;
         let socket_activation = match env.get("LISTEN_FDS")? {
             None => false,
             Some("1") => true,
@@ -142,22 +143,43 @@ fn cors_origins(value: Option<&str>) -> Result<Vec<String>, ConfigError> {
         .split(',')
         .map(str::trim)
         .map(|origin| {
-            let rest = origin
-                .strip_prefix("https://")
-                .or_else(|| origin.strip_prefix("http://"))
-                .unwrap_or_default();
-            let valid = !rest.is_empty()
-                && !rest.starts_with(':')
-                && rest
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b));
-            if valid {
+            let is_origin = http_url(origin).is_some_and(|url| {
+                // A host name of letters, digits, `-` and `.` (no `*`), or an IP address.
+                let host_ok = match url.host() {
+                    Some(Host::Domain(name)) => name
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.'),
+                    Some(Host::Ipv4(_) | Host::Ipv6(_)) => true,
+                    None => false,
+                };
+                host_ok
+                    && url.path() == "/"
+                    && !origin.ends_with('/')
+                    && url.query().is_none()
+                    && url.fragment().is_none()
+                    && url.username().is_empty()
+                    && url.password().is_none()
+            });
+            if is_origin {
                 Ok(origin.to_owned())
             } else {
                 Err(ConfigError::invalid("CORS_ALLOWED_ORIGINS", rule))
             }
         })
         .collect()
+}
+
+/// `raw` as an `http` or `https` URL with a host, as the `url` crate parses it, when it is
+/// written out in full: the parser would silently drop white space and control characters and
+/// repair `https:/host`, which a configured URL should not rely on.
+pub(crate) fn http_url(raw: &str) -> Option<Url> {
+    let url = Url::parse(raw).ok()?;
+    let written_out = raw
+        .get(url.scheme().len()..)
+        .is_some_and(|rest| rest.starts_with("://"));
+    let clean = !raw.chars().any(|c| c.is_whitespace() || c.is_control());
+    let has_host = url.host_str().is_some_and(|host| !host.is_empty());
+    (["http", "https"].contains(&url.scheme()) && written_out && clean && has_host).then_some(url)
 }
 
 #[cfg(test)]
@@ -211,6 +233,40 @@ mod tests {
         for (variable, value, message) in cases {
             let error = ServerConfig::from_env(&env(&[(variable, value)])).unwrap_err();
             assert_eq!(error.to_string(), message);
+        }
+    }
+
+    #[test]
+    fn cors_origins_are_exact_http_origins() {
+        let origins = cors_origins(Some(
+            "https://lms.example.edu, http://localhost:5173,http://127.0.0.1:8080,http://[::1]:3000",
+        ))
+        .unwrap();
+        assert_eq!(
+            origins,
+            [
+                "https://lms.example.edu",
+                "http://localhost:5173",
+                "http://127.0.0.1:8080",
+                "http://[::1]:3000"
+            ]
+        );
+        for bad in [
+            "lms.example.edu",
+            "ftp://lms.example.edu",
+            "https://",
+            "https://:443",
+            "https://lms.example.edu/",
+            "https://lms.example.edu/path",
+            "https://lms.example.edu?x=1",
+            "https://*.example.edu",
+            "https://user@lms.example.edu",
+            "https:/lms.example.edu",
+            "https://lms.example.edu,",
+            "https://lms\t.example.edu",
+        ] {
+            let error = cors_origins(Some(bad)).unwrap_err();
+            assert_eq!(error.variable(), "CORS_ALLOWED_ORIGINS", "{bad:?}");
         }
     }
 

@@ -12,12 +12,13 @@
 //! port, run on actix's runtime.
 //!
 //! ```no_run
+//! use token_server::auth::AuthMode;
 //! use token_server::{Application, ServerConfig};
 //! use video_core::config::Environment;
 //!
 //! let env = Environment::from_pairs([("PORT", "0"), ("LIVEKIT_URL", "ws://localhost:7880")]);
 //! let config = ServerConfig::from_env(&env)?;
-//! assert_eq!(config.auth.mode(), "none"); // development default
+//! assert_eq!(config.auth.mode(), AuthMode::None); // development default
 //! actix_web::rt::System::new().block_on(async {
 //!     let application = Application::build(&config)?;
 //!     println!("listening on http://{}", application.address());
@@ -34,7 +35,7 @@ pub mod limits;
 pub mod openapi;
 pub mod problem;
 pub mod providers;
-mod rfc3339;
+pub mod query;
 mod routes;
 pub mod startup;
 pub mod telemetry;

@@ -4,6 +4,7 @@ use utoipa::openapi::Required;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
+use crate::auth::AuthMode;
 use crate::problem::ProblemDetails;
 use crate::routes::{health, token};
 
@@ -48,10 +49,9 @@ impl Modify for BearerAuth {
     }
 }
 
-/// The document as served under the authentication mode `auth_mode` (`none`, `api-key` or
-/// `jwt`, as in `TOKEN_SERVER_AUTH`): `user` is required unless the session token supplies it
-/// (`jwt`), and credentials are required unless the mode is `none`.
-pub fn document(auth_mode: &str) -> utoipa::openapi::OpenApi {
+/// The document as served under the authentication mode `auth_mode`: `user` is required unless
+/// the session token supplies it (`jwt`), and credentials are required unless the mode is `none`.
+pub fn document(auth_mode: AuthMode) -> utoipa::openapi::OpenApi {
     let mut document = ApiDoc::openapi();
     let token = document
         .paths
@@ -59,16 +59,17 @@ pub fn document(auth_mode: &str) -> utoipa::openapi::OpenApi {
         .get_mut("/api/video/token")
         .and_then(|item| item.get.as_mut());
     if let Some(operation) = token {
-        if auth_mode != "jwt" {
+        if !auth_mode.identifies_the_user() {
             for parameter in operation.parameters.iter_mut().flatten() {
                 if parameter.name == "user" {
                     parameter.required = Required::True;
                 }
             }
         }
-        operation.security = Some(match auth_mode {
-            "none" => vec![SecurityRequirement::default()],
-            _ => vec![SecurityRequirement::new("bearer", Vec::<String>::new())],
+        operation.security = Some(if auth_mode.requires_credentials() {
+            vec![SecurityRequirement::new("bearer", Vec::<String>::new())]
+        } else {
+            vec![SecurityRequirement::default()]
         });
     }
     document
@@ -76,7 +77,7 @@ pub fn document(auth_mode: &str) -> utoipa::openapi::OpenApi {
 
 /// The document for `auth_mode` as pretty-printed JSON with a trailing newline, as committed
 /// (`docs/api/openapi.json` holds the development default, mode `none`).
-pub fn openapi_json(auth_mode: &str) -> String {
+pub fn openapi_json(auth_mode: AuthMode) -> String {
     let mut json = document(auth_mode).to_pretty_json().unwrap_or_default();
     json.push('\n');
     json

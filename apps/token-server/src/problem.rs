@@ -12,9 +12,12 @@ use serde::Serialize;
 use std::time::Duration;
 use utoipa::ToSchema;
 
-use video_core::{NameError, ProviderError, QueryDecodeError};
+use video_core::{NameError, ProviderError};
+
+use crate::query::QueryDecodeError;
 
 use crate::auth::{AuthError, Denied};
+use crate::telemetry::error_chain;
 
 /// The media type of every error body.
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -315,18 +318,6 @@ fn sentence(reason: &str) -> String {
 /// Whole seconds to wait, rounded up (`Retry-After` takes whole seconds; never 0).
 fn retry_after_secs(wait: Duration) -> u64 {
     (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1)
-}
-
-/// `error: cause: cause…`, for the log.
-pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 #[cfg(test)]

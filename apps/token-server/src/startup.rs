@@ -138,18 +138,14 @@ impl Application {
         let factory = AppFactory::new(config, provider)?;
         let listener = listener(config).map_err(StartupError::Listen)?;
         let address = listener.local_addr().map_err(StartupError::Listen)?;
-        let server = HttpServer::new(move || {
-            // Runs on each worker thread as it starts.
-            telemetry::batch_worker_lines();
-            factory.app()
-        })
-        .client_request_timeout(limits::CLIENT_REQUEST_TIMEOUT)
-        .client_disconnect_timeout(limits::CLIENT_DISCONNECT_TIMEOUT)
-        .keep_alive(limits::KEEP_ALIVE)
-        .shutdown_timeout(SHUTDOWN_TIMEOUT_SECS)
-        .listen(listener)
-        .map_err(StartupError::Listen)?
-        .run();
+        let server = HttpServer::new(move || factory.app())
+            .client_request_timeout(limits::CLIENT_REQUEST_TIMEOUT)
+            .client_disconnect_timeout(limits::CLIENT_DISCONNECT_TIMEOUT)
+            .keep_alive(limits::KEEP_ALIVE)
+            .shutdown_timeout(SHUTDOWN_TIMEOUT_SECS)
+            .listen(listener)
+            .map_err(StartupError::Listen)?
+            .run();
         Ok(Self { server, address })
     }
 

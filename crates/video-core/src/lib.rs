@@ -3,12 +3,12 @@
 //! This crate knows nothing of HTTP and nothing of any one video vendor. It defines:
 //!
 //! - [`RoomName`], [`ParticipantIdentity`] and [`DisplayName`]: validated names, built only
-//!   through `parse` (see [`names`] for the exact rules), and [`decode_query_component`], the
-//!   strict percent-decoder that turns wire input into the `&str` those parsers take;
+//!   through `parse` (see [`names`] for the exact rules);
 //! - [`Role`]: what a participant may do in a room (host, participant, viewer);
 //! - [`JoinRequest`] and [`JoinTicket`]: what a provider is asked for and what it answers;
 //! - [`VideoProvider`]: the trait every provider implements, usable as
-//!   `Arc<dyn VideoProvider>` from an async web server;
+//!   `Arc<dyn VideoProvider>` from an async web server, and [`ProviderSettings`], what a
+//!   provider's crate reads from the environment to build one;
 //! - [`config`]: typed configuration read from the environment, with secrets kept in
 //!   [`secrecy::SecretString`] and errors that name the variable and the rule, never the value.
 //!
@@ -35,9 +35,8 @@ pub mod names;
 mod provider;
 mod role;
 
-pub use names::{
-    DisplayName, MAX_NAME_BYTES, NameError, ParticipantIdentity, QueryDecodeError, RoomName,
-    decode_query_component,
+pub use names::{DisplayName, MAX_NAME_BYTES, NameError, ParticipantIdentity, RoomName};
+pub use provider::{
+    BoxFuture, JoinRequest, JoinTicket, ProviderError, ProviderSettings, VideoProvider,
 };
-pub use provider::{BoxFuture, JoinRequest, JoinTicket, ProviderError, VideoProvider};
 pub use role::{Role, UnknownRole};

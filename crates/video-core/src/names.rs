@@ -15,15 +15,7 @@
 //! control characters above) is kept as given and is significant, and no Unicode normalization
 //! is applied. Two different inputs therefore always stay two different names; nothing is
 //! trimmed, folded or repaired.
-//!
-//! # Decoding wire input
-//!
-//! [`decode_query_component`] decodes one `application/x-www-form-urlencoded` value (a query
-//! parameter) strictly: `+` is a space, `%XX` must be followed by exactly two hexadecimal digits,
-//! and the decoded bytes must be valid UTF-8. Anything else is refused with a
-//! [`QueryDecodeError`]; it is never repaired with replacement characters.
 
-use std::borrow::Cow;
 use std::fmt;
 
 /// The longest accepted name, in bytes of UTF-8.
@@ -132,77 +124,6 @@ validated_name!(
     DisplayName
 );
 
-/// Why a query-string component could not be decoded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub enum QueryDecodeError {
-    /// A `%` that is not followed by two hexadecimal digits.
-    #[error("malformed percent-encoding at byte {index}")]
-    MalformedPercentEncoding {
-        /// Byte offset of the offending `%` in the raw component.
-        index: usize,
-    },
-    /// The decoded bytes are not valid UTF-8.
-    #[error("decoded bytes are not valid UTF-8")]
-    InvalidUtf8,
-}
-
-/// Decodes one `application/x-www-form-urlencoded` component strictly.
-///
-/// `+` becomes a space and `%XX` the byte `0xXX`. A `%` without two hexadecimal digits after it,
-/// or a result that is not UTF-8, is an error: the input is never repaired, so two different
-/// inputs never decode to the same string. Borrows the input when there is nothing to decode.
-///
-/// ```
-/// use video_core::{decode_query_component, QueryDecodeError};
-///
-/// assert_eq!(decode_query_component("Ada+L%C3%B6we").unwrap(), "Ada Löwe");
-/// assert_eq!(
-///     decode_query_component("100%"),
-///     Err(QueryDecodeError::MalformedPercentEncoding { index: 3 })
-/// );
-/// assert_eq!(decode_query_component("%FF"), Err(QueryDecodeError::InvalidUtf8));
-/// ```
-pub fn decode_query_component(raw: &str) -> Result<Cow<'_, str>, QueryDecodeError> {
-    if !raw.bytes().any(|b| b == b'%' || b == b'+') {
-        return Ok(Cow::Borrowed(raw));
-    }
-    let bytes = raw.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => {
-                out.push(b' ');
-                i += 1;
-            }
-            b'%' => {
-                let hex = |offset: usize| bytes.get(i + offset).and_then(|b| hex_value(*b));
-                match (hex(1), hex(2)) {
-                    (Some(high), Some(low)) => out.push(high << 4 | low),
-                    _ => return Err(QueryDecodeError::MalformedPercentEncoding { index: i }),
-                }
-                i += 3;
-            }
-            other => {
-                out.push(other);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8(out)
-        .map(Cow::Owned)
-        .map_err(|_| QueryDecodeError::InvalidUtf8)
-}
-
-fn hex_value(byte: u8) -> Option<u8> {
-    match byte {
-        b'0'..=b'9' => Some(byte - b'0'),
-        b'a'..=b'f' => Some(byte - b'a' + 10),
-        b'A'..=b'F' => Some(byte - b'A' + 10),
-        _ => None,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -286,54 +207,6 @@ mod tests {
         assert_eq!(identity.into_string(), "alice");
     }
 
-    #[test]
-    fn decodes_form_encoding() {
-        let cases = [
-            ("plain", "plain"),
-            ("a+b", "a b"),
-            ("a%2Bb", "a+b"),
-            ("%41%62%63", "Abc"),
-            ("%e6%bc%a2", "漢"),
-            ("%25", "%"),
-            ("", ""),
-        ];
-        for (raw, decoded) in cases {
-            assert_eq!(decode_query_component(raw).unwrap(), decoded, "{raw}");
-        }
-    }
-
-    #[test]
-    fn refuses_malformed_encoding_instead_of_repairing_it() {
-        use QueryDecodeError::*;
-        let cases = [
-            ("%", MalformedPercentEncoding { index: 0 }),
-            ("ab%4", MalformedPercentEncoding { index: 2 }),
-            ("%zz", MalformedPercentEncoding { index: 0 }),
-            ("%4g", MalformedPercentEncoding { index: 0 }),
-            ("ok%20then%", MalformedPercentEncoding { index: 9 }),
-            ("%FF", InvalidUtf8),
-            ("%C3", InvalidUtf8),
-            ("%C3%28", InvalidUtf8),
-            ("%ED%A0%80", InvalidUtf8), // an encoded UTF-16 surrogate
-        ];
-        for (raw, expected) in cases {
-            assert_eq!(decode_query_component(raw), Err(expected), "{raw}");
-        }
-    }
-
-    fn encode(value: &str) -> String {
-        value
-            .bytes()
-            .map(|b| match b {
-                b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                    (b as char).to_string()
-                }
-                b' ' => "+".to_owned(),
-                _ => format!("%{b:02X}"),
-            })
-            .collect()
-    }
-
     proptest! {
         #[test]
         fn parse_never_panics_and_accepts_exactly_the_rules(value in any::<String>()) {
@@ -346,27 +219,6 @@ mod tests {
                     prop_assert_eq!(room.as_str(), value.as_str());
                 }
                 Err(_) => prop_assert!(!expected_ok),
-            }
-        }
-
-        #[test]
-        fn decoding_round_trips_every_string(value in any::<String>()) {
-            let encoded = encode(&value);
-            prop_assert_eq!(decode_query_component(&encoded).unwrap(), value);
-        }
-
-        #[test]
-        fn decoding_never_panics_and_fails_only_on_bad_escapes_or_utf8(raw in "[%+a-fA-F0-9zé]{0,16}") {
-            match decode_query_component(&raw) {
-                // A replacement character appears only when the input spelled it out.
-                Ok(decoded) => {
-                    let replacement = decoded.contains(char::REPLACEMENT_CHARACTER);
-                    prop_assert!(!replacement || raw.to_ascii_uppercase().contains("%EF%BF%BD"));
-                }
-                Err(QueryDecodeError::MalformedPercentEncoding { index }) => {
-                    prop_assert_eq!(raw.as_bytes()[index], b'%');
-                }
-                Err(QueryDecodeError::InvalidUtf8) => prop_assert!(raw.contains('%')),
             }
         }
     }

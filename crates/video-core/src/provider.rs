@@ -2,10 +2,12 @@ use std::error::Error as StdError;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::time::SystemTime;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
 
 use secrecy::{ExposeSecret, SecretString};
 
+use crate::config::{AppEnv, ConfigError};
 use crate::{DisplayName, ParticipantIdentity, Role, RoomName};
 
 /// A boxed, `Send` future: what [`VideoProvider`] methods return, so that the trait stays
@@ -184,9 +186,30 @@ pub trait VideoProvider: Send + Sync {
     fn check_ready(&self) -> BoxFuture<'_, Result<(), ProviderError>>;
 }
 
+/// A provider's settings, read by its own crate: everything the server needs to build the
+/// provider, show its configuration and warn about it, without knowing which provider it is.
+///
+/// The server keeps one as `Arc<dyn ProviderSettings>`; adding a provider is its crate, which
+/// implements this trait and [`VideoProvider`], plus one entry in the server's provider table.
+pub trait ProviderSettings: fmt::Debug + Send + Sync {
+    /// The provider's configuration name, as in `VIDEO_PROVIDER` (e.g. `livekit`).
+    fn name(&self) -> &'static str;
+
+    /// The provider these settings describe.
+    fn build(&self) -> Arc<dyn VideoProvider>;
+
+    /// The same settings, with issued tokens valid for `ttl` (an admin's one-off override).
+    fn with_token_ttl(&self, ttl: Duration) -> Result<Arc<dyn ProviderSettings>, ConfigError>;
+
+    /// The effective settings as `NAME=value` lines, secrets redacted (for `check-config`).
+    fn describe(&self) -> Vec<String>;
+
+    /// Warnings for the startup log: development fallbacks and risky choices under `app_env`.
+    fn warnings(&self, app_env: AppEnv) -> Vec<String>;
+}
+
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
 
     use super::*;
 

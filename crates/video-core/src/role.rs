@@ -37,6 +37,16 @@ impl Role {
         }
     }
 
+    /// The privilege rank: host 2 > participant 1 > viewer 0. A role may be lowered to one of
+    /// lower rank, never raised.
+    pub const fn rank(self) -> u8 {
+        match self {
+            Role::Host => 2,
+            Role::Participant => 1,
+            Role::Viewer => 0,
+        }
+    }
+
     /// Whether this role may publish audio or video tracks.
     pub const fn can_publish(self) -> bool {
         matches!(self, Role::Host | Role::Participant)
@@ -112,5 +122,12 @@ mod tests {
             assert_eq!(role.can_moderate(), moderate, "{role} moderate");
         }
         assert_eq!(Role::default(), Role::Participant);
+    }
+
+    #[test]
+    fn every_role_outranks_the_next_in_all() {
+        for pair in Role::ALL.windows(2) {
+            assert!(pair[0].rank() > pair[1].rank(), "{} > {}", pair[0], pair[1]);
+        }
     }
 }

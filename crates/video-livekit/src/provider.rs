@@ -6,7 +6,7 @@ use video_core::{BoxFuture, DisplayName, JoinRequest, JoinTicket, ProviderError,
 
 use crate::LiveKitSettings;
 
-const PROVIDER: &str = "livekit";
+pub(crate) const PROVIDER: &str = "livekit";
 /// Room and identity of the readiness probe token.
 const PROBE: &str = "openconnect-readiness-probe";
 

@@ -1,10 +1,14 @@
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
+use url::Url;
 use video_core::config::{AppEnv, ConfigError, Environment};
+use video_core::{ProviderSettings, VideoProvider};
 
+use crate::LiveKitProvider;
 use crate::grants::{GrantPolicy, TrackSource};
 
 const URL_RULE: &str = "must be a ws://, wss://, http:// or https:// URL with a host";
@@ -121,7 +125,11 @@ impl LiveKitSettings {
         };
         let url = required(raw.url, "LIVEKIT_URL", Self::DEV_URL)?;
         let api_key = required(raw.api_key, "LIVEKIT_API_KEY", Self::DEV_API_KEY)?;
-        let api_secret = required(raw.api_secret, "LIVEKIT_API_SECRET", Self::DEV_API_SECRET)?;
+        let api_secret = SecretString::from(required(
+            raw.api_secret,
+            "LIVEKIT_API_SECRET",
+            Self::DEV_API_SECRET,
+        )?);
 
         if app_env == AppEnv::Production {
             if api_key == Self::DEV_API_KEY {
@@ -130,13 +138,13 @@ impl LiveKitSettings {
                     "must not be the development key when APP_ENV=production",
                 ));
             }
-            if api_secret == Self::DEV_API_SECRET {
+            if api_secret.expose_secret() == Self::DEV_API_SECRET {
                 return Err(ConfigError::invalid(
                     "LIVEKIT_API_SECRET",
                     "must not be the development secret when APP_ENV=production",
                 ));
             }
-            if api_secret.chars().count() < Self::MIN_PRODUCTION_SECRET_CHARS {
+            if secret_chars(&api_secret) < Self::MIN_PRODUCTION_SECRET_CHARS {
                 return Err(ConfigError::invalid(
                     "LIVEKIT_API_SECRET",
                     "must be at least 32 characters when APP_ENV=production",
@@ -165,7 +173,7 @@ impl LiveKitSettings {
                 defaults.viewer_can_publish_data,
             )?,
         };
-        let mut settings = Self::new(&url, &api_key, api_secret.into())?
+        let mut settings = Self::new(&url, &api_key, api_secret)?
             .with_token_ttl(token_ttl)?
             .with_grant_policy(grants);
         settings.dev_defaults = dev_defaults;
@@ -217,21 +225,106 @@ impl fmt::Debug for LiveKitSettings {
     }
 }
 
-fn check_url(url: &str) -> Result<(), ConfigError> {
-    let rest = ["ws://", "wss://", "http://", "https://"]
-        .into_iter()
-        .find_map(|scheme| {
-            url.get(..scheme.len())
-                .filter(|head| head.eq_ignore_ascii_case(scheme))
-                .map(|_| &url[scheme.len()..])
-        })
-        .ok_or_else(|| ConfigError::invalid("LIVEKIT_URL", URL_RULE))?;
-    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    let bad_char = |c: char| c.is_whitespace() || c.is_control();
-    if host.is_empty() || host.starts_with(':') || url.chars().any(bad_char) {
-        return Err(ConfigError::invalid("LIVEKIT_URL", URL_RULE));
+impl ProviderSettings for LiveKitSettings {
+    fn name(&self) -> &'static str {
+        crate::provider::PROVIDER
     }
-    Ok(())
+
+    fn build(&self) -> Arc<dyn VideoProvider> {
+        Arc::new(LiveKitProvider::new(self.clone()))
+    }
+
+    fn with_token_ttl(&self, ttl: Duration) -> Result<Arc<dyn ProviderSettings>, ConfigError> {
+        Ok(Arc::new(self.clone().with_token_ttl(ttl)?))
+    }
+
+    /// `VIDEO_PROVIDER`, then every `LIVEKIT_*` variable as it is in effect; the secret as its
+    /// length only.
+    fn describe(&self) -> Vec<String> {
+        let ttl = self.token_ttl.as_secs();
+        let policy = &self.grants;
+        vec![
+            "VIDEO_PROVIDER=livekit".to_owned(),
+            format!("LIVEKIT_URL={}", self.url),
+            format!("LIVEKIT_API_KEY={}", self.api_key),
+            format!(
+                "LIVEKIT_API_SECRET=[REDACTED] ({} characters)",
+                secret_chars(&self.api_secret)
+            ),
+            format!("LIVEKIT_TOKEN_TTL_HOURS={} ({ttl} s)", ttl as f64 / 3600.0),
+            format!(
+                "LIVEKIT_PARTICIPANT_SOURCES={}",
+                source_names(&policy.participant_sources)
+            ),
+            format!(
+                "LIVEKIT_PARTICIPANT_CAN_PUBLISH_DATA={}",
+                policy.participant_can_publish_data
+            ),
+            format!(
+                "LIVEKIT_VIEWER_CAN_PUBLISH_DATA={}",
+                policy.viewer_can_publish_data
+            ),
+        ]
+    }
+
+    /// One warning per development fallback, and one for an unencrypted URL in production.
+    fn warnings(&self, app_env: AppEnv) -> Vec<String> {
+        let mut warnings: Vec<String> = self
+            .dev_defaults
+            .iter()
+            .map(|variable| {
+                format!(
+                    "{variable} is not set: using the `livekit-server --dev` value \
+                     (development only; refused when APP_ENV=production)"
+                )
+            })
+            .collect();
+        let unencrypted =
+            Url::parse(&self.url).is_ok_and(|url| ["ws", "http"].contains(&url.scheme()));
+        if app_env == AppEnv::Production && unencrypted {
+            warnings.push(
+                "LIVEKIT_URL is not encrypted (ws:// or http://): browsers need wss:// \
+                 or https:// outside localhost"
+                    .to_owned(),
+            );
+        }
+        warnings
+    }
+}
+
+/// `camera,microphone`, or `none`.
+fn source_names(sources: &[TrackSource]) -> String {
+    if sources.is_empty() {
+        return "none".to_owned();
+    }
+    sources
+        .iter()
+        .map(|s| s.as_str())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// A URL the `url` crate parses, with one of the accepted schemes and a host, written out in
+/// full: the parser silently drops white space and control characters and repairs `ws:/host`,
+/// which a configured URL should not rely on.
+fn check_url(raw: &str) -> Result<(), ConfigError> {
+    let invalid = || ConfigError::invalid("LIVEKIT_URL", URL_RULE);
+    let url = Url::parse(raw).map_err(|_| invalid())?;
+    let scheme_ok = ["ws", "wss", "http", "https"].contains(&url.scheme());
+    let written_out = raw
+        .get(url.scheme().len()..)
+        .is_some_and(|rest| rest.starts_with("://"));
+    let clean = !raw.chars().any(|c| c.is_whitespace() || c.is_control());
+    if scheme_ok && written_out && clean && url.host_str().is_some_and(|h| !h.is_empty()) {
+        Ok(())
+    } else {
+        Err(invalid())
+    }
+}
+
+/// The secret's length in characters (the production rule, and `describe`).
+fn secret_chars(secret: &SecretString) -> usize {
+    secret.expose_secret().chars().count()
 }
 
 fn parse_sources(list: &str) -> Result<Vec<TrackSource>, ConfigError> {
@@ -523,6 +616,63 @@ mod tests {
                 .token_ttl(),
             Duration::from_secs(2)
         );
+    }
+
+    #[test]
+    fn describes_builds_and_warns_as_a_provider() {
+        let settings = LiveKitSettings::from_env(&env(&[]), AppEnv::Development).unwrap();
+        let provider: &dyn ProviderSettings = &settings;
+        assert_eq!(provider.name(), "livekit");
+        assert_eq!(provider.build().name(), "livekit");
+        let warnings = provider.warnings(AppEnv::Development).join("\n");
+        assert!(
+            warnings
+                .contains("LIVEKIT_API_SECRET is not set: using the `livekit-server --dev` value"),
+            "{warnings}"
+        );
+        let production = LiveKitSettings::from_env(
+            &env(&[
+                ("LIVEKIT_URL", "ws://video.example.edu"),
+                ("LIVEKIT_API_KEY", "APIkey"),
+                ("LIVEKIT_API_SECRET", STRONG),
+                ("LIVEKIT_PARTICIPANT_SOURCES", "none"),
+            ]),
+            AppEnv::Production,
+        )
+        .unwrap();
+        assert_eq!(
+            production.warnings(AppEnv::Production),
+            [
+                "LIVEKIT_URL is not encrypted (ws:// or http://): browsers need wss:// or https:// outside localhost"
+            ]
+        );
+        let text = production.describe().join("\n");
+        assert!(!text.contains(STRONG), "{text}");
+        for line in [
+            "VIDEO_PROVIDER=livekit",
+            "LIVEKIT_URL=ws://video.example.edu",
+            "LIVEKIT_API_KEY=APIkey",
+            "LIVEKIT_API_SECRET=[REDACTED] (32 characters)",
+            "LIVEKIT_TOKEN_TTL_HOURS=6 (21600 s)",
+            "LIVEKIT_PARTICIPANT_SOURCES=none",
+            "LIVEKIT_PARTICIPANT_CAN_PUBLISH_DATA=true",
+            "LIVEKIT_VIEWER_CAN_PUBLISH_DATA=false",
+        ] {
+            assert!(text.lines().any(|l| l == line), "{line} in {text}");
+        }
+        let shorter = provider
+            .with_token_ttl(Duration::from_secs(900))
+            .unwrap()
+            .describe();
+        assert!(
+            shorter.contains(&"LIVEKIT_TOKEN_TTL_HOURS=0.25 (900 s)".to_owned()),
+            "{shorter:?}"
+        );
+        assert!(
+            shorter.contains(&"LIVEKIT_PARTICIPANT_SOURCES=camera,microphone".to_owned()),
+            "{shorter:?}"
+        );
+        assert!(provider.with_token_ttl(Duration::ZERO).is_err());
     }
 
     #[test]

@@ -212,7 +212,7 @@ impl Jwks {
             if let Ok(Err(error)) = outcome {
                 log::warn!(
                     "JWKS reload for an unknown key failed: {}",
-                    crate::problem::error_chain(&error)
+                    crate::telemetry::error_chain(&error)
                 );
             }
         }
@@ -241,7 +241,7 @@ impl Jwks {
             if let Err(error) = jwks.load() {
                 log::warn!(
                     "JWKS background reload failed, keeping the cached keys: {}",
-                    crate::problem::error_chain(&error)
+                    crate::telemetry::error_chain(&error)
                 );
             }
             jwks.refreshing.store(false, Ordering::Release);

@@ -101,7 +101,7 @@ impl JwtVerifier {
                     (Err(error), JwksSource::File(_)) => return Err(error),
                     (Err(error), JwksSource::Url(_)) => log::error!(
                         "JWKS not loaded, tokens are refused until it is: {}",
-                        crate::problem::error_chain(&error)
+                        crate::telemetry::error_chain(&error)
                     ),
                 }
                 KeyStore::Jwks(Arc::new(jwks))

@@ -30,7 +30,7 @@ fn committed_copy_is_identical_to_what_the_server_serves() {
     );
     assert_eq!(
         text,
-        token_server::openapi::openapi_json("none"),
+        token_server::openapi::openapi_json(token_server::auth::AuthMode::None),
         "formatting as `token-server openapi` prints it"
     );
 }
