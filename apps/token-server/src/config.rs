@@ -7,8 +7,8 @@ use url::{Host, Url};
 use video_core::config::{AppEnv, ConfigError, Environment, Settings};
 
 use crate::auth::AuthConfig;
-use crate::limits::RateLimitConfig;
 use crate::providers::{self, ProviderConfig};
+use crate::rate_limit::RateLimitConfig;
 
 /// Everything the server needs, parsed once at startup.
 #[derive(Debug, Clone)]

@@ -31,11 +31,12 @@
 pub mod auth;
 pub mod cli;
 pub mod config;
-pub mod limits;
+pub mod middleware;
 pub mod openapi;
 pub mod problem;
 pub mod providers;
 pub mod query;
+pub mod rate_limit;
 mod routes;
 pub mod startup;
 pub mod telemetry;

@@ -1,25 +1,25 @@
-//! Building and running the HTTP server.
+//! Building and running the HTTP server: [`AppFactory`] assembles each worker's `App` (the
+//! middleware of [`crate::middleware`], the routes of [`crate::routes`], Swagger UI and the web
+//! page); [`Application`] binds the listener and serves it; [`BackgroundServer`] runs it on a
+//! thread of its own.
 
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, mpsc};
-use std::time::Instant;
+use std::time::Duration;
 
-use actix_cors::Cors;
-use actix_web::body::{BoxBody, EitherBody, MessageBody};
+use actix_web::body::MessageBody;
 use actix_web::dev::{Server, ServerHandle, ServiceFactory, ServiceRequest, ServiceResponse};
-use actix_web::http::{Method, header};
-use actix_web::middleware::{Condition, Next, from_fn};
-use actix_web::{App, HttpMessage, HttpServer, ResponseError, web};
+use actix_web::middleware::{Condition, from_fn};
+use actix_web::{App, HttpServer, web};
 use utoipa_swagger_ui::SwaggerUi;
 use video_core::VideoProvider;
 
 use crate::auth::{AuthSetupError, Authenticator, install_crypto_provider};
 use crate::config::ServerConfig;
-use crate::limits::{self, RateLimiter};
-use crate::problem::ApiError;
+use crate::middleware::{access_log, cors, refuse_request_bodies};
+use crate::rate_limit::RateLimiter;
 use crate::routes;
-use crate::telemetry;
 
 /// State shared by every worker.
 pub struct AppState {
@@ -121,6 +121,12 @@ pub struct Application {
 
 /// How long in-flight requests may take to finish after SIGINT/SIGTERM.
 pub const SHUTDOWN_TIMEOUT_SECS: u64 = 30;
+/// How long a client may take to send a request's head before the connection is closed (408).
+pub const CLIENT_REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a closing connection may linger.
+pub const CLIENT_DISCONNECT_TIMEOUT: Duration = Duration::from_secs(1);
+/// How long an idle keep-alive connection is kept.
+pub const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
 impl Application {
     /// Binds `HOST:PORT` (or takes the socket passed with `LISTEN_FDS=1`) and builds the
@@ -139,9 +145,9 @@ impl Application {
         let listener = listener(config).map_err(StartupError::Listen)?;
         let address = listener.local_addr().map_err(StartupError::Listen)?;
         let server = HttpServer::new(move || factory.app())
-            .client_request_timeout(limits::CLIENT_REQUEST_TIMEOUT)
-            .client_disconnect_timeout(limits::CLIENT_DISCONNECT_TIMEOUT)
-            .keep_alive(limits::KEEP_ALIVE)
+            .client_request_timeout(CLIENT_REQUEST_TIMEOUT)
+            .client_disconnect_timeout(CLIENT_DISCONNECT_TIMEOUT)
+            .keep_alive(KEEP_ALIVE)
             .shutdown_timeout(SHUTDOWN_TIMEOUT_SECS)
             .listen(listener)
             .map_err(StartupError::Listen)?
@@ -241,78 +247,4 @@ fn listener(config: &ServerConfig) -> std::io::Result<TcpListener> {
     } else {
         TcpListener::bind((config.host, config.port))
     }
-}
-
-/// CORS for the configured origins only: `GET` with an `Authorization` header; preflight
-/// answers are cached for an hour.
-fn cors(origins: &[String]) -> Cors {
-    origins
-        .iter()
-        .fold(Cors::default(), |cors, origin| cors.allowed_origin(origin))
-        .allowed_methods([Method::GET])
-        .allowed_headers([header::AUTHORIZATION])
-        .max_age(3600)
-}
-
-/// The API takes no request body: refuse a declared body over the bound, or a chunked one,
-/// before anything reads it.
-async fn refuse_request_bodies(
-    request: ServiceRequest,
-    next: Next<BoxBody>,
-) -> Result<ServiceResponse<EitherBody<BoxBody>>, actix_web::Error> {
-    let headers = request.headers();
-    let too_long = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.parse::<u64>()
-                .map_or(true, |n| n > limits::MAX_BODY_BYTES)
-        });
-    if too_long || headers.contains_key(header::TRANSFER_ENCODING) {
-        let response = ApiError::PayloadTooLarge.error_response();
-        return Ok(request.into_response(response).map_into_right_body());
-    }
-    next.call(request)
-        .await
-        .map(ServiceResponse::map_into_left_body)
-}
-
-/// One line per request: method, path (never the query string, which may name people and
-/// rooms), status and latency; for an issued token the same line carries the audit record (see
-/// [`telemetry::audit`]), which is a line of its own when access lines are off. Headers are
-/// never logged: they may carry credentials. With both targets off this costs one check and one
-/// look into the request's extensions.
-async fn access_log<B: MessageBody>(
-    request: ServiceRequest,
-    next: Next<B>,
-) -> Result<ServiceResponse<B>, actix_web::Error> {
-    let started = telemetry::access_enabled().then(Instant::now);
-    let response = next.call(request).await?;
-    let request = response.request();
-    let extensions = request.extensions();
-    let audit = extensions.get::<telemetry::AuditRecord>();
-    match (started, audit) {
-        (Some(started), audit) => {
-            let (method, path, status) = (request.method(), request.path(), response.status());
-            // Milliseconds with three decimals, from whole microseconds: no float formatting.
-            let micros = started.elapsed().as_micros();
-            let (millis, micros) = (micros / 1000, micros % 1000);
-            match audit {
-                Some(audit) => log::info!(
-                    target: telemetry::AUDIT,
-                    "{method} {path} {} {millis}.{micros:03}ms {audit}",
-                    status.as_u16()
-                ),
-                None => log::info!(
-                    target: telemetry::ACCESS,
-                    "{method} {path} {} {millis}.{micros:03}ms",
-                    status.as_u16()
-                ),
-            }
-        }
-        (None, Some(audit)) => log::info!(target: telemetry::AUDIT, "{audit}"),
-        (None, None) => {}
-    }
-    drop(extensions);
-    Ok(response)
 }

@@ -1,4 +1,4 @@
-//! Abuse limits: rate limits per client address and per identity, and request bounds.
+//! Rate limits on `/api/video/token`, per client address and per identity (`RATE_LIMIT_*`).
 
 use std::net::IpAddr;
 use std::num::NonZeroU32;
@@ -8,15 +8,6 @@ use std::time::Duration;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota};
 use video_core::config::{ConfigError, Environment};
-
-/// The largest request body accepted (the API takes none; this is for stray clients).
-pub const MAX_BODY_BYTES: u64 = 4096;
-/// How long a client may take to send a request's head before the connection is closed (408).
-pub const CLIENT_REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
-/// How long a closing connection may linger.
-pub const CLIENT_DISCONNECT_TIMEOUT: Duration = Duration::from_secs(1);
-/// How long an idle keep-alive connection is kept.
-pub const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
 /// One token bucket: a sustained rate and a burst.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,0 +1,87 @@
+//! The middleware around every route: the request-body bound, CORS and the access log.
+
+use std::time::Instant;
+
+use actix_cors::Cors;
+use actix_web::body::{BoxBody, EitherBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::{Method, header};
+use actix_web::middleware::Next;
+use actix_web::{HttpMessage, ResponseError};
+
+use crate::problem::ApiError;
+use crate::telemetry;
+
+/// The largest request body accepted (the API takes none; this is for stray clients).
+pub const MAX_BODY_BYTES: u64 = 4096;
+
+/// CORS for the configured origins only: `GET` with an `Authorization` header; preflight
+/// answers are cached for an hour.
+pub(crate) fn cors(origins: &[String]) -> Cors {
+    origins
+        .iter()
+        .fold(Cors::default(), |cors, origin| cors.allowed_origin(origin))
+        .allowed_methods([Method::GET])
+        .allowed_headers([header::AUTHORIZATION])
+        .max_age(3600)
+}
+
+/// The API takes no request body: refuse a declared body over the bound, or a chunked one,
+/// before anything reads it.
+pub(crate) async fn refuse_request_bodies(
+    request: ServiceRequest,
+    next: Next<BoxBody>,
+) -> Result<ServiceResponse<EitherBody<BoxBody>>, actix_web::Error> {
+    let headers = request.headers();
+    let too_long = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.parse::<u64>().map_or(true, |n| n > MAX_BODY_BYTES));
+    if too_long || headers.contains_key(header::TRANSFER_ENCODING) {
+        let response = ApiError::PayloadTooLarge.error_response();
+        return Ok(request.into_response(response).map_into_right_body());
+    }
+    next.call(request)
+        .await
+        .map(ServiceResponse::map_into_left_body)
+}
+
+/// One line per request: method, path (never the query string, which may name people and
+/// rooms), status and latency; for an issued token the same line carries the audit record (see
+/// [`telemetry::audit`]), which is a line of its own when access lines are off. Headers are
+/// never logged: they may carry credentials. With both targets off this costs one check and one
+/// look into the request's extensions.
+pub(crate) async fn access_log<B: MessageBody>(
+    request: ServiceRequest,
+    next: Next<B>,
+) -> Result<ServiceResponse<B>, actix_web::Error> {
+    let started = telemetry::access_enabled().then(Instant::now);
+    let response = next.call(request).await?;
+    let request = response.request();
+    let extensions = request.extensions();
+    let audit = extensions.get::<telemetry::AuditRecord>();
+    match (started, audit) {
+        (Some(started), audit) => {
+            let (method, path, status) = (request.method(), request.path(), response.status());
+            // Milliseconds with three decimals, from whole microseconds: no float formatting.
+            let micros = started.elapsed().as_micros();
+            let (millis, micros) = (micros / 1000, micros % 1000);
+            match audit {
+                Some(audit) => log::info!(
+                    target: telemetry::AUDIT,
+                    "{method} {path} {} {millis}.{micros:03}ms {audit}",
+                    status.as_u16()
+                ),
+                None => log::info!(
+                    target: telemetry::ACCESS,
+                    "{method} {path} {} {millis}.{micros:03}ms",
+                    status.as_u16()
+                ),
+            }
+        }
+        (None, Some(audit)) => log::info!(target: telemetry::AUDIT, "{audit}"),
+        (None, None) => {}
+    }
+    drop(extensions);
+    Ok(response)
+}
