@@ -1,15 +1,18 @@
-//! The OpenAPI 3.1 document, generated from the handlers' own annotations.
+//! The OpenAPI 3.1 document, generated from the handlers' own annotations: [`ApiDoc`] holds what
+//! is not about one route (info, tags, the security scheme, the problem schema), and the paths
+//! are those the routes register (`routes::configure`, through `utoipa-actix-web`).
 
+use actix_web::App;
 use utoipa::openapi::Required;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
 use utoipa::{Modify, OpenApi};
+use utoipa_actix_web::AppExt;
 
 use crate::auth::AuthMode;
 use crate::problem::ProblemDetails;
-use crate::routes::{health, token};
+use crate::routes;
 
-/// The API description served at `/api-docs/openapi.json` and committed at
-/// `docs/api/openapi.json`.
+/// The parts of the API description that belong to no one route; [`document`] adds the paths.
 #[derive(OpenApi)]
 #[openapi(
     info(
@@ -19,7 +22,6 @@ use crate::routes::{health, token};
             a stable `code`.",
         license(name = "Apache-2.0", identifier = "Apache-2.0")
     ),
-    paths(token::issue_token, health::healthz, health::readyz),
     components(schemas(ProblemDetails)),
     modifiers(&BearerAuth),
     tags(
@@ -49,10 +51,23 @@ impl Modify for BearerAuth {
     }
 }
 
-/// The document as served under the authentication mode `auth_mode`: `user` is required unless
-/// the session token supplies it (`jwt`), and credentials are required unless the mode is `none`.
+/// The document as served under the authentication mode `auth_mode`: every route that
+/// `routes::configure` registers, then [`for_mode`].
 pub fn document(auth_mode: AuthMode) -> utoipa::openapi::OpenApi {
-    let mut document = ApiDoc::openapi();
+    let (_, document) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(routes::configure)
+        .split_for_parts();
+    for_mode(document, auth_mode)
+}
+
+/// `document` as served under `auth_mode`: `user` is required unless the session token supplies
+/// it (`jwt`), and credentials are required unless the mode is `none`.
+pub(crate) fn for_mode(
+    mut document: utoipa::openapi::OpenApi,
+    auth_mode: AuthMode,
+) -> utoipa::openapi::OpenApi {
     let token = document
         .paths
         .paths

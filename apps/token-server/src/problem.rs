@@ -5,12 +5,19 @@
 //! are ours (provider failures) go to the log with their full chain; the body says only what
 //! the caller can act on.
 
+use std::collections::BTreeMap;
+
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use std::time::Duration;
 use utoipa::ToSchema;
+use utoipa::openapi::content::ContentBuilder;
+use utoipa::openapi::example::ExampleBuilder;
+use utoipa::openapi::header::HeaderBuilder;
+use utoipa::openapi::schema::{Object, Type};
+use utoipa::openapi::{Ref, RefOr, Response, ResponseBuilder};
 
 use video_core::{NameError, ProviderError};
 
@@ -303,6 +310,52 @@ impl ResponseError for ApiError {
             Err(_) => response.finish(),
         }
     }
+}
+
+/// One documented error status of an endpoint: what it means, the headers it carries, and
+/// sample errors whose problem bodies are its examples. The status is the samples' own.
+pub(crate) struct ErrorDoc {
+    /// What the status means for this endpoint.
+    pub(crate) description: &'static str,
+    /// Headers the answer carries: name and description.
+    pub(crate) headers: &'static [(&'static str, &'static str)],
+    /// One error of each kind the status covers (all with the same status).
+    pub(crate) samples: Vec<ApiError>,
+}
+
+/// The OpenAPI responses of `docs`: `application/problem+json` with the [`ProblemDetails`]
+/// schema and, as examples, the bodies [`ApiError::problem`] writes for the samples (`example`
+/// for one sample, `examples` keyed by code for more), so that the document cannot drift from
+/// what the server answers.
+pub(crate) fn error_responses(docs: Vec<ErrorDoc>) -> BTreeMap<String, RefOr<Response>> {
+    let body = |error: &ApiError| serde_json::to_value(error.problem()).unwrap_or_default();
+    docs.into_iter()
+        .filter_map(|doc| {
+            let status = doc.samples.first()?.status_code().as_u16();
+            let content =
+                ContentBuilder::new().schema(Some(Ref::from_schema_name("ProblemDetails")));
+            let content = match doc.samples.as_slice() {
+                [sample] => content.example(Some(body(sample))),
+                samples => content.examples_from_iter(samples.iter().map(|sample| {
+                    let example = ExampleBuilder::new().value(Some(body(sample))).build();
+                    (sample.code(), example)
+                })),
+            };
+            let response = doc.headers.iter().fold(
+                ResponseBuilder::new()
+                    .description(doc.description)
+                    .content(PROBLEM_JSON, content.build()),
+                |response, (name, description)| {
+                    let header = HeaderBuilder::new()
+                        .schema(Object::with_type(Type::String))
+                        .description(Some(*description))
+                        .build();
+                    response.header(*name, header)
+                },
+            );
+            Some((status.to_string(), response.build().into()))
+        })
+        .collect()
 }
 
 /// A reason fragment as a sentence: capitalized, with a full stop.

@@ -9,10 +9,75 @@
 
 use std::borrow::Cow;
 
-use video_core::{DisplayName, NameError, ParticipantIdentity, Role, RoomName};
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+use utoipa::{IntoParams, PartialSchema, ToSchema};
+use video_core::{
+    DisplayName, MAX_NAME_BYTES, NO_CONTROL_CHARACTERS_PATTERN, NameError, ParticipantIdentity,
+    Role, RoomName,
+};
 
-use crate::auth::TokenQuery;
 use crate::problem::ApiError;
+
+/// The query parameters of `GET /api/video/token`, parsed: what [`parse_token_query`] returns
+/// and, through `IntoParams`, what the OpenAPI document says about each parameter.
+///
+/// Names follow the rules of `video_core::names`: 1 to 256 bytes of UTF-8 (`maxLength` counts
+/// characters, so it is only an upper bound: 256 two-byte characters are too long), no control
+/// characters (the `pattern`), kept exactly as given. The query must be valid
+/// `application/x-www-form-urlencoded` UTF-8 (`+` is a space, `%2B` a plus sign); each parameter
+/// may appear once, and no other parameter is accepted.
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TokenQuery {
+    /// The room to join, e.g. `physics-101`. LiveKit creates it on first join.
+    #[param(value_type = NameSchema, inline, example = "physics-101")]
+    pub room: RoomName,
+    /// The participant's stable identity, e.g. the LMS user id. Required, except with
+    /// `TOKEN_SERVER_AUTH=jwt`, where it defaults to the session token's `sub` (and must equal
+    /// it when given).
+    #[param(value_type = Option<NameSchema>, inline, example = "student-42")]
+    pub user: Option<ParticipantIdentity>,
+    /// The name other participants see (optional).
+    #[param(value_type = Option<NameSchema>, inline, example = "Ada Lovelace")]
+    pub name: Option<DisplayName>,
+    /// The role: `host` (instructor), `participant` (student) or `viewer` (observer, subscribe
+    /// only). Defaults to `participant`; with `TOKEN_SERVER_AUTH=jwt`, to the session token's
+    /// role, which may be lowered but never raised.
+    #[param(value_type = Option<RoleSchema>, inline, example = "participant")]
+    pub role: Option<Role>,
+}
+
+/// The schema of a name parameter, from the name rules themselves.
+struct NameSchema;
+
+impl PartialSchema for NameSchema {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .min_length(Some(1))
+            .max_length(Some(MAX_NAME_BYTES))
+            .pattern(Some(NO_CONTROL_CHARACTERS_PATTERN))
+            .into()
+    }
+}
+
+impl ToSchema for NameSchema {}
+
+/// The schema of `role`: its wire names, from [`Role::ALL`].
+struct RoleSchema;
+
+impl PartialSchema for RoleSchema {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some("A role's wire name."))
+            .enum_values(Some(Role::ALL.map(Role::as_str)))
+            .into()
+    }
+}
+
+impl ToSchema for RoleSchema {}
 
 /// Parses the raw query string strictly: each of `room`, `user`, `name`, `role` at most once,
 /// nothing else, valid form encoding, valid names. `room` is required here; whether `user` is

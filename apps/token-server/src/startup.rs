@@ -12,12 +12,15 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{Server, ServerHandle, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::middleware::{Condition, from_fn};
 use actix_web::{App, HttpServer, web};
+use utoipa::OpenApi;
+use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 use video_core::VideoProvider;
 
-use crate::auth::{AuthSetupError, Authenticator, install_crypto_provider};
+use crate::auth::{AuthMode, AuthSetupError, Authenticator, install_crypto_provider};
 use crate::config::ServerConfig;
 use crate::middleware::{access_log, cors, refuse_request_bodies};
+use crate::openapi::{self, ApiDoc};
 use crate::rate_limit::RateLimiter;
 use crate::routes;
 
@@ -50,7 +53,7 @@ pub enum StartupError {
 #[derive(Clone)]
 pub struct AppFactory {
     state: web::Data<AppState>,
-    openapi: utoipa::openapi::OpenApi,
+    auth_mode: AuthMode,
     web_page: Option<PathBuf>,
     origins: Vec<String>,
 }
@@ -71,7 +74,7 @@ impl AppFactory {
         });
         Ok(Self {
             state,
-            openapi: crate::openapi::document(config.auth.mode()),
+            auth_mode: config.auth.mode(),
             web_page: config.web_page_dir().map(Path::to_path_buf),
             origins: config.cors_allowed_origins.clone(),
         })
@@ -89,7 +92,13 @@ impl AppFactory {
             InitError = (),
         > + use<>,
     > {
-        let app = App::new()
+        // The routes and, from their annotations, the OpenAPI document that describes them.
+        let (app, document) = App::new()
+            .into_utoipa_app()
+            .openapi(ApiDoc::openapi())
+            .configure(routes::configure)
+            .split_for_parts();
+        let app = app
             .wrap(from_fn(refuse_request_bodies))
             .wrap(Condition::new(
                 !self.origins.is_empty(),
@@ -97,11 +106,10 @@ impl AppFactory {
             ))
             .wrap(from_fn(access_log))
             .app_data(self.state.clone())
-            .configure(routes::configure)
-            .service(
-                SwaggerUi::new("/swagger-ui/{_:.*}")
-                    .url("/api-docs/openapi.json", self.openapi.clone()),
-            );
+            .service(SwaggerUi::new("/swagger-ui/{_:.*}").url(
+                "/api-docs/openapi.json",
+                openapi::for_mode(document, self.auth_mode),
+            ));
         match &self.web_page {
             Some(dir) => app.service(
                 actix_files::Files::new("/", dir)

@@ -35,7 +35,10 @@ pub mod names;
 mod provider;
 mod role;
 
-pub use names::{DisplayName, MAX_NAME_BYTES, NameError, ParticipantIdentity, RoomName};
+pub use names::{
+    DisplayName, MAX_NAME_BYTES, NO_CONTROL_CHARACTERS_PATTERN, NameError, ParticipantIdentity,
+    RoomName,
+};
 pub use provider::{
     BoxFuture, JoinRequest, JoinTicket, ProviderError, ProviderSettings, VideoProvider,
 };

@@ -21,6 +21,11 @@ use std::fmt;
 /// The longest accepted name, in bytes of UTF-8.
 pub const MAX_NAME_BYTES: usize = 256;
 
+/// Rule 3 as a regular expression over the whole value (the syntax of JSON Schema's `pattern`,
+/// for API descriptions): no character from U+0000–U+001F or U+007F–U+009F, which are exactly the
+/// characters for which [`char::is_control`] holds (a test checks every `char`).
+pub const NO_CONTROL_CHARACTERS_PATTERN: &str = r"^[^\u0000-\u001F\u007F-\u009F]*$";
+
 /// Why a string is not a valid name. The messages never repeat the rejected value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum NameError {
@@ -205,6 +210,24 @@ mod tests {
         assert_eq!(identity.as_ref(), "alice");
         assert_eq!(format!("{identity:?}"), r#"ParticipantIdentity("alice")"#);
         assert_eq!(identity.into_string(), "alice");
+    }
+
+    /// The pattern's two ranges, read back from its text, are exactly the control characters.
+    #[test]
+    fn the_pattern_excludes_exactly_the_control_characters() {
+        let bounds: Vec<u32> = NO_CONTROL_CHARACTERS_PATTERN
+            .split("\\u")
+            .skip(1)
+            .map(|hex| u32::from_str_radix(&hex[..4], 16).unwrap())
+            .collect();
+        assert_eq!(bounds.len(), 4, "{NO_CONTROL_CHARACTERS_PATTERN}");
+        let excluded = |c: char| {
+            let c = u32::from(c);
+            (bounds[0]..=bounds[1]).contains(&c) || (bounds[2]..=bounds[3]).contains(&c)
+        };
+        for c in (0..=u32::from(char::MAX)).filter_map(char::from_u32) {
+            assert_eq!(excluded(c), c.is_control(), "U+{:04X}", u32::from(c));
+        }
     }
 
     proptest! {

@@ -3,6 +3,8 @@
 
 use video_core::{DisplayName, JoinRequest, ParticipantIdentity, Role, RoomName};
 
+use crate::query::TokenQuery;
+
 /// Who is asking.
 #[derive(Debug)]
 pub enum Caller {
@@ -72,19 +74,6 @@ pub enum Denied {
     RoleNotAllowed,
     /// `user` is required (no session token names the caller).
     MissingUser,
-}
-
-/// A token request after parsing, before authorization.
-#[derive(Debug)]
-pub struct TokenQuery {
-    /// `room`.
-    pub room: RoomName,
-    /// `user`, if given.
-    pub user: Option<ParticipantIdentity>,
-    /// `name`, if given.
-    pub name: Option<DisplayName>,
-    /// `role`, if given.
-    pub role: Option<Role>,
 }
 
 impl Caller {

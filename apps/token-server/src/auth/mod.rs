@@ -21,7 +21,7 @@ mod jwt;
 
 pub use api_key::ApiKeys;
 pub use authenticate::{AuthError, AuthSetupError, Authenticator, install_crypto_provider};
-pub use authorize::{Caller, Denied, RoomPatterns, TokenQuery, UserGrant};
+pub use authorize::{Caller, Denied, RoomPatterns, UserGrant};
 pub use config::{AuthConfig, AuthMode, MIN_HS256_SECRET_CHARS};
 pub use jwks::{JwksError, JwksSource};
 pub use jwt::{JwtKeys, JwtSettings, LEEWAY_SECS};

@@ -1,10 +1,14 @@
 //! Liveness and readiness probes.
 
+use std::collections::BTreeMap;
+
 use actix_web::{HttpResponse, web};
 use serde::Serialize;
-use utoipa::ToSchema;
+use utoipa::openapi::{RefOr, Response};
+use utoipa::{IntoResponses, ToSchema};
+use video_core::ProviderError;
 
-use crate::problem::{ApiError, ProblemDetails};
+use crate::problem::{ApiError, ErrorDoc, error_responses};
 use crate::startup::AppState;
 
 /// The body of a successful probe.
@@ -27,6 +31,23 @@ pub(crate) async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(Status { status: "ok" })
 }
 
+/// The error answer of `GET /readyz`, with its example written by [`ApiError`] itself.
+struct NotReady;
+
+impl IntoResponses for NotReady {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        let source = "the provider's reason, logged only".into();
+        error_responses(vec![ErrorDoc {
+            description: "The JWKS is not loaded, or the provider cannot sign tokens.",
+            headers: &[],
+            samples: vec![ApiError::NotReady(ProviderError::Unavailable {
+                provider: "livekit",
+                source,
+            })],
+        }])
+    }
+}
+
 /// Readiness: caller authentication can check credentials (its keys are loaded) and the
 /// video provider can sign a token now.
 #[utoipa::path(
@@ -36,9 +57,7 @@ pub(crate) async fn healthz() -> HttpResponse {
     responses(
         (status = 200, description = "Ready to issue tokens.", body = Status,
             example = json!({"status": "ready"})),
-        (status = 503, description = "The JWKS is not loaded, or the provider cannot sign tokens.", body = ProblemDetails,
-            content_type = "application/problem+json",
-            example = json!({"type": "urn:openconnect-video:problem:not_ready", "title": "Not ready", "status": 503, "detail": "The video provider cannot issue tokens right now.", "code": "not_ready"}))
+        NotReady,
     )
 )]
 pub(crate) async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {

@@ -1,37 +1,84 @@
-//! The HTTP routes. Every path the server answers is registered in [`configure`].
+//! The HTTP routes. Every path the server answers is registered in [`configure`], through
+//! `utoipa-actix-web`, from the handler's own `#[utoipa::path]` annotation: its path is the one
+//! the annotation names, and registering it adds its operation to the OpenAPI document. A route
+//! cannot be served without being documented.
 
 pub(crate) mod health;
 pub(crate) mod token;
 
+use actix_web::dev::{AppService, HttpServiceFactory};
 use actix_web::http::header::{CACHE_CONTROL, HeaderValue};
 use actix_web::middleware::DefaultHeaders;
-use actix_web::{HttpResponse, ResponseError, web};
+use actix_web::{FromRequest, Handler, HttpResponse, Resource, Responder, ResponseError, web};
+use utoipa::openapi::RefOr;
+use utoipa::openapi::path::Paths;
+use utoipa::openapi::schema::Schema;
+use utoipa_actix_web::OpenApiFactory;
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::problem::ApiError;
 
 /// Registers the API routes; a known path with a wrong method answers 405.
-pub(crate) fn configure(config: &mut web::ServiceConfig) {
+pub(crate) fn configure(config: &mut ServiceConfig<'_>) {
     config
-        .service(
-            web::resource("/api/video/token")
+        .service(get(
+            token::__path_issue_token,
+            token::issue_token,
+            |resource| {
                 // The token is a credential: no browser or proxy may store any answer here.
-                .wrap(
+                resource.wrap(
                     DefaultHeaders::new()
                         .add((CACHE_CONTROL, HeaderValue::from_static("no-store"))),
                 )
-                .route(web::get().to(token::issue_token))
-                .default_service(web::to(method_not_allowed)),
-        )
-        .service(
-            web::resource("/healthz")
-                .route(web::get().to(health::healthz))
-                .default_service(web::to(method_not_allowed)),
-        )
-        .service(
-            web::resource("/readyz")
-                .route(web::get().to(health::readyz))
-                .default_service(web::to(method_not_allowed)),
-        );
+            },
+        ))
+        .service(get(health::__path_healthz, health::healthz, |r| r))
+        .service(get(health::__path_readyz, health::readyz, |r| r));
+}
+
+/// `handler` for GET at the path of its `#[utoipa::path]` annotation (`doc`, the type that
+/// annotation generates), answering 405 to any other method; `finish` adds per-route middleware.
+fn get<Doc, F, Args, S>(
+    doc: Doc,
+    handler: F,
+    finish: impl FnOnce(Resource) -> S,
+) -> Documented<Doc, S>
+where
+    Doc: utoipa::Path,
+    F: Handler<Args>,
+    Args: FromRequest + 'static,
+    F::Output: Responder + 'static,
+{
+    let resource = web::resource(Doc::path())
+        .route(web::get().to(handler))
+        .default_service(web::to(method_not_allowed));
+    Documented {
+        doc,
+        service: finish(resource),
+    }
+}
+
+/// A service and the annotation that documents it: registering it serves the one and adds the
+/// other to the OpenAPI document.
+struct Documented<Doc, S> {
+    doc: Doc,
+    service: S,
+}
+
+impl<Doc, S: HttpServiceFactory> HttpServiceFactory for Documented<Doc, S> {
+    fn register(self, config: &mut AppService) {
+        self.service.register(config);
+    }
+}
+
+impl<Doc: OpenApiFactory, S> OpenApiFactory for Documented<Doc, S> {
+    fn paths(&self) -> Paths {
+        self.doc.paths()
+    }
+
+    fn schemas(&self, schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        self.doc.schemas(schemas);
+    }
 }
 
 pub(crate) async fn method_not_allowed() -> HttpResponse {

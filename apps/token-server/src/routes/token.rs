@@ -1,78 +1,21 @@
 //! `GET /api/video/token`: a signed join ticket for one participant in one room.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
-use utoipa::{IntoParams, ToSchema};
-use video_core::JoinTicket;
+use utoipa::openapi::{RefOr, Response};
+use utoipa::{IntoResponses, ToSchema};
+use video_core::{JoinTicket, NameError, ProviderError};
 
-use crate::problem::{ApiError, ProblemDetails};
-use crate::query::parse_token_query;
+use crate::auth::{AuthError, Denied};
+use crate::problem::{ApiError, ErrorDoc, error_responses};
+use crate::query::{QueryDecodeError, TokenQuery, parse_token_query};
 use crate::startup::AppState;
 use crate::telemetry;
-
-/// The query parameters of `GET /api/video/token`.
-///
-/// Names follow the same rules: 1 to 256 bytes of UTF-8 (`maxLength` counts characters, so it
-/// is only an upper bound: 256 two-byte characters are too long), no control characters (the
-/// `pattern`), kept exactly as given (case and white space are significant). The query must be valid
-/// `application/x-www-form-urlencoded` UTF-8 (`+` is a space, `%2B` a plus sign); each
-/// parameter may appear once, and no other parameter is accepted.
-#[derive(IntoParams)]
-#[into_params(parameter_in = Query)]
-#[allow(dead_code)] // Documents the query for OpenAPI; the handler parses the raw query strictly.
-pub(crate) struct TokenParams {
-    /// The room to join, e.g. `physics-101`. LiveKit creates it on first join.
-    #[param(
-        min_length = 1,
-        max_length = 256,
-        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$",
-        example = "physics-101"
-    )]
-    room: String,
-    /// The participant's stable identity, e.g. the LMS user id. Required, except with
-    /// `TOKEN_SERVER_AUTH=jwt`, where it defaults to the session token's `sub` (and must equal
-    /// it when given).
-    #[param(
-        min_length = 1,
-        max_length = 256,
-        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$",
-        example = "student-42"
-    )]
-    user: Option<String>,
-    /// The name other participants see (optional).
-    #[param(
-        min_length = 1,
-        max_length = 256,
-        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$",
-        example = "Ada Lovelace"
-    )]
-    name: Option<String>,
-    /// The role: `host` (instructor), `participant` (student) or `viewer` (observer, subscribe
-    /// only). Defaults to `participant`; with `TOKEN_SERVER_AUTH=jwt`, to the session token's
-    /// role, which may be lowered but never raised.
-    #[param(inline, example = "participant")]
-    role: Option<RoleParam>,
-}
-
-/// A role's wire name.
-#[derive(ToSchema)]
-#[schema(as = Role)]
-#[allow(dead_code)] // Documents the accepted values for OpenAPI.
-pub(crate) enum RoleParam {
-    /// Instructor: publishes any source, publishes data, moderates the room.
-    #[schema(rename = "host")]
-    Host,
-    /// Student: publishes camera and microphone, publishes data, subscribes.
-    #[schema(rename = "participant")]
-    Participant,
-    /// Observer: subscribes only.
-    #[schema(rename = "viewer")]
-    Viewer,
-}
 
 /// A join ticket: what the client needs to connect to the video server.
 #[derive(Serialize, ToSchema)]
@@ -128,6 +71,98 @@ fn expiry_text(time: SystemTime) -> String {
     text
 }
 
+/// The error answers of `GET /api/video/token`, with examples written by [`ApiError`] itself.
+struct TokenErrors;
+
+impl IntoResponses for TokenErrors {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        let invalid = |parameter, source| ApiError::InvalidName { parameter, source };
+        let provider_error = |internal: bool| {
+            let source = "the provider's reason, logged only".into();
+            if internal {
+                ProviderError::Internal {
+                    provider: "livekit",
+                    source,
+                }
+            } else {
+                ProviderError::Unavailable {
+                    provider: "livekit",
+                    source,
+                }
+            }
+        };
+        error_responses(vec![
+            ErrorDoc {
+                description: "A query parameter is missing, empty, too long, duplicated, unknown, \
+                    malformed or has control characters; or the role is unknown.",
+                headers: &[],
+                samples: vec![
+                    ApiError::MissingParameter("room"),
+                    invalid("user", NameError::Empty),
+                    invalid("room", NameError::TooLong { len: 257 }),
+                    invalid("user", NameError::ControlCharacter { index: 3 }),
+                    ApiError::DuplicateParameter("room"),
+                    ApiError::UnknownParameter,
+                    ApiError::MalformedQuery(QueryDecodeError::MalformedPercentEncoding {
+                        index: 0,
+                    }),
+                    ApiError::UnknownRole,
+                ],
+            },
+            ErrorDoc {
+                description: "Credentials are missing or invalid (`TOKEN_SERVER_AUTH` is \
+                    `api-key` or `jwt`).",
+                headers: &[(
+                    "WWW-Authenticate",
+                    "`Bearer`, or `Bearer error=\"invalid_token\"`",
+                )],
+                samples: vec![
+                    ApiError::Unauthenticated(AuthError::Missing),
+                    ApiError::Unauthenticated(AuthError::Invalid("the bearer token has expired")),
+                ],
+            },
+            ErrorDoc {
+                description: "The session token does not allow this user, room or role.",
+                headers: &[],
+                samples: vec![
+                    ApiError::Forbidden(Denied::UserMismatch),
+                    ApiError::Forbidden(Denied::RoomNotAllowed),
+                    ApiError::Forbidden(Denied::RoleNotAllowed),
+                ],
+            },
+            ErrorDoc {
+                description: "Only GET is allowed.",
+                headers: &[("Allow", "`GET`")],
+                samples: vec![ApiError::MethodNotAllowed],
+            },
+            ErrorDoc {
+                description: "The request has a body (this API takes none).",
+                headers: &[],
+                samples: vec![ApiError::PayloadTooLarge],
+            },
+            ErrorDoc {
+                description: "Too many requests from this address or for this identity.",
+                headers: &[("Retry-After", "Seconds to wait before retrying.")],
+                samples: vec![ApiError::RateLimited(Duration::from_secs(2))],
+            },
+            ErrorDoc {
+                description: "The server failed to issue a token (logged).",
+                headers: &[],
+                samples: vec![ApiError::Provider(provider_error(true))],
+            },
+            ErrorDoc {
+                description: "The video provider cannot issue tokens right now, or the keys that \
+                    check session tokens cannot be loaded.",
+                headers: &[],
+                samples: vec![
+                    ApiError::Provider(provider_error(false)),
+                    ApiError::Unauthenticated(AuthError::Unavailable),
+                ],
+            },
+        ])
+    }
+}
+
 /// Issue a join ticket.
 ///
 /// Returns a signed access token for `user` in `room` with the permissions of `role`, and the
@@ -142,59 +177,12 @@ fn expiry_text(time: SystemTime) -> String {
     get,
     path = "/api/video/token",
     tag = "tokens",
-    params(TokenParams),
+    params(TokenQuery),
     security((), ("bearer" = [])),
     responses(
         (status = 200, description = "A join ticket.", body = TokenResponse<'static>,
             headers(("Cache-Control" = String, description = "Always `no-store`."))),
-        (status = 400, description = "A query parameter is missing, empty, too long, \
-            duplicated, unknown, malformed or has control characters; or the role is unknown.",
-            body = ProblemDetails, content_type = "application/problem+json",
-            examples(
-                ("missing_parameter" = (value = json!({"type": "urn:openconnect-video:problem:missing_parameter", "title": "Missing parameter", "status": 400, "detail": "The `room` query parameter is required.", "code": "missing_parameter", "parameter": "room"}))),
-                ("empty_parameter" = (value = json!({"type": "urn:openconnect-video:problem:empty_parameter", "title": "Empty parameter", "status": 400, "detail": "The `user` query parameter must not be empty.", "code": "empty_parameter", "parameter": "user"}))),
-                ("parameter_too_long" = (value = json!({"type": "urn:openconnect-video:problem:parameter_too_long", "title": "Parameter too long", "status": 400, "detail": "The `room` query parameter must be at most 256 bytes of UTF-8, got 257.", "code": "parameter_too_long", "parameter": "room"}))),
-                ("invalid_characters" = (value = json!({"type": "urn:openconnect-video:problem:invalid_characters", "title": "Invalid characters", "status": 400, "detail": "The `user` query parameter must not contain control characters (found one at byte 3).", "code": "invalid_characters", "parameter": "user"}))),
-                ("duplicate_parameter" = (value = json!({"type": "urn:openconnect-video:problem:duplicate_parameter", "title": "Duplicated parameter", "status": 400, "detail": "The `room` query parameter must appear at most once.", "code": "duplicate_parameter", "parameter": "room"}))),
-                ("unknown_parameter" = (value = json!({"type": "urn:openconnect-video:problem:unknown_parameter", "title": "Unknown parameter", "status": 400, "detail": "The query accepts only the parameters room, user, name and role.", "code": "unknown_parameter"}))),
-                ("malformed_query" = (value = json!({"type": "urn:openconnect-video:problem:malformed_query", "title": "Malformed query string", "status": 400, "detail": "The query string has a `%` that is not followed by two hexadecimal digits.", "code": "malformed_query"}))),
-                ("unknown_role" = (value = json!({"type": "urn:openconnect-video:problem:unknown_role", "title": "Unknown role", "status": 400, "detail": "The `role` query parameter must be one of: host, participant, viewer.", "code": "unknown_role", "parameter": "role"})))
-            )),
-        (status = 401, description = "Credentials are missing or invalid (`TOKEN_SERVER_AUTH` \
-            is `api-key` or `jwt`).", body = ProblemDetails, content_type = "application/problem+json",
-            headers(("WWW-Authenticate" = String, description = "`Bearer`, or `Bearer error=\"invalid_token\"`")),
-            examples(
-                ("missing_credentials" = (value = json!({"type": "urn:openconnect-video:problem:missing_credentials", "title": "Missing credentials", "status": 401, "detail": "This endpoint needs an `Authorization: Bearer` header.", "code": "missing_credentials"}))),
-                ("invalid_credentials" = (value = json!({"type": "urn:openconnect-video:problem:invalid_credentials", "title": "Invalid credentials", "status": 401, "detail": "The bearer token has expired.", "code": "invalid_credentials"})))
-            )),
-        (status = 403, description = "The session token does not allow this user, room or role.",
-            body = ProblemDetails, content_type = "application/problem+json",
-            examples(
-                ("user_mismatch" = (value = json!({"type": "urn:openconnect-video:problem:user_mismatch", "title": "User mismatch", "status": 403, "detail": "The `user` parameter must be the session token's subject (`sub`).", "code": "user_mismatch", "parameter": "user"}))),
-                ("room_not_allowed" = (value = json!({"type": "urn:openconnect-video:problem:room_not_allowed", "title": "Room not allowed", "status": 403, "detail": "The session token does not allow this room.", "code": "room_not_allowed", "parameter": "room"}))),
-                ("role_not_allowed" = (value = json!({"type": "urn:openconnect-video:problem:role_not_allowed", "title": "Role not allowed", "status": 403, "detail": "The session token does not grant this role.", "code": "role_not_allowed", "parameter": "role"})))
-            )),
-        (status = 413, description = "The request has a body (this API takes none).",
-            body = ProblemDetails, content_type = "application/problem+json",
-            example = json!({"type": "urn:openconnect-video:problem:payload_too_large", "title": "Request body too large", "status": 413, "detail": "This API takes no request body larger than 4096 bytes.", "code": "payload_too_large"})),
-        (status = 429, description = "Too many requests from this address or for this identity.",
-            body = ProblemDetails, content_type = "application/problem+json",
-            headers(("Retry-After" = String, description = "Seconds to wait before retrying.")),
-            example = json!({"type": "urn:openconnect-video:problem:rate_limited", "title": "Too many requests", "status": 429, "detail": "Too many token requests; retry in 2 second(s).", "code": "rate_limited"})),
-        (status = 405, description = "Only GET is allowed.", body = ProblemDetails,
-            content_type = "application/problem+json",
-            headers(("Allow" = String, description = "`GET`")),
-            example = json!({"type": "urn:openconnect-video:problem:method_not_allowed", "title": "Method not allowed", "status": 405, "detail": "This resource only answers GET requests.", "code": "method_not_allowed"})),
-        (status = 500, description = "The server failed to issue a token (logged).",
-            body = ProblemDetails, content_type = "application/problem+json",
-            example = json!({"type": "urn:openconnect-video:problem:internal_error", "title": "Internal error", "status": 500, "detail": "The server failed to issue a token. The error has been logged.", "code": "internal_error"})),
-        (status = 503, description = "The video provider cannot issue tokens right now, or the \
-            keys that check session tokens cannot be loaded.",
-            body = ProblemDetails, content_type = "application/problem+json",
-            examples(
-                ("provider_unavailable" = (value = json!({"type": "urn:openconnect-video:problem:provider_unavailable", "title": "Video provider unavailable", "status": 503, "detail": "The video provider cannot issue tokens right now; try again later.", "code": "provider_unavailable"}))),
-                ("auth_unavailable" = (value = json!({"type": "urn:openconnect-video:problem:auth_unavailable", "title": "Authentication unavailable", "status": 503, "detail": "The keys that check session tokens cannot be loaded right now; try again later.", "code": "auth_unavailable"})))
-            )),
+        TokenErrors,
     )
 )]
 pub(crate) async fn issue_token(
