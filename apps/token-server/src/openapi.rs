@@ -52,7 +52,7 @@ impl Modify for BearerAuth {
 }
 
 /// The document as served under the authentication mode `auth_mode`: every route that
-/// `routes::configure` registers, then [`for_mode`].
+/// `routes::configure` registers, with `user` and credentials required as `auth_mode` says.
 pub fn document(auth_mode: AuthMode) -> utoipa::openapi::OpenApi {
     let (_, document) = App::new()
         .into_utoipa_app()

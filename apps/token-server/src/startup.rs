@@ -1,5 +1,5 @@
 //! Building and running the HTTP server: [`AppFactory`] assembles each worker's `App` (the
-//! middleware of [`crate::middleware`], the routes of [`crate::routes`], Swagger UI and the web
+//! middleware of [`crate::middleware`], the routes of `routes`, Swagger UI and the web
 //! page); [`Application`] binds the listener and serves it; [`BackgroundServer`] runs it on a
 //! thread of its own.
 

@@ -1,33 +1,4 @@
-//! Provider-neutral contract of OpenConnect Video.
-//!
-//! This crate knows nothing of HTTP and nothing of any one video vendor. It defines:
-//!
-//! - [`RoomName`], [`ParticipantIdentity`] and [`DisplayName`]: validated names, built only
-//!   through `parse` (see [`names`] for the exact rules);
-//! - [`Role`]: what a participant may do in a room (host, participant, viewer);
-//! - [`JoinRequest`] and [`JoinTicket`]: what a provider is asked for and what it answers;
-//! - [`VideoProvider`]: the trait every provider implements, usable as
-//!   `Arc<dyn VideoProvider>` from an async web server, and [`ProviderSettings`], what a
-//!   provider's crate reads from the environment to build one;
-//! - [`config`]: typed configuration read from the environment, with secrets kept in
-//!   [`secrecy::SecretString`] and errors that name the variable and the rule, never the value.
-//!
-//! # Example
-//!
-//! ```
-//! use video_core::{DisplayName, JoinRequest, ParticipantIdentity, Role, RoomName};
-//!
-//! let request = JoinRequest::new(
-//!     RoomName::parse("physics-101")?,
-//!     ParticipantIdentity::parse("student-42")?,
-//!     Role::Participant,
-//! )
-//! .with_display_name(DisplayName::parse("Ada Lovelace")?);
-//!
-//! assert_eq!(request.room().as_str(), "physics-101");
-//! assert!(!request.role().can_moderate());
-//! # Ok::<(), video_core::NameError>(())
-//! ```
+#![doc = include_str!("../README.md")]
 #![deny(missing_docs)]
 
 pub mod config;
