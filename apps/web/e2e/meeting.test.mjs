@@ -149,7 +149,9 @@ describe('two people meet in a live session: real Chromium, real token server, r
    * `identity:role` pairs are in `room` within `withinSecs`, each with its role's permissions.
    */
   async function assertServerLists(room, expect, withinSecs = 10) {
-    const args = ['test', '-q', '-p', 'video-livekit', '--test', 'real_server', '--locked', '--',
+    // `--workspace`, as the test command's `cargo test --workspace`: the same feature resolution,
+    // so the test binary built there is reused instead of rebuilt (minutes on 2 cores).
+    const args = ['test', '-q', '--workspace', '--test', 'real_server', '--locked', '--',
       '--ignored', '--exact', 'participants_match_the_browsers'];
     try {
       await run('cargo', args, {
