@@ -7,6 +7,8 @@
 //!   strict percent-decoder that turns wire input into the `&str` those parsers take;
 //! - [`Role`]: what a participant may do in a room (host, participant, viewer);
 //! - [`JoinRequest`] and [`JoinTicket`]: what a provider is asked for and what it answers;
+//! - [`SessionEvent`]: what a provider reports about rooms and participants (see [`events`]),
+//!   with the provider's [`EventId`] for idempotency;
 //! - [`VideoProvider`]: the trait every provider implements, usable as
 //!   `Arc<dyn VideoProvider>` from an async web server;
 //! - [`config`]: typed configuration read from the environment, with secrets kept in
@@ -31,10 +33,12 @@
 #![deny(missing_docs)]
 
 pub mod config;
+pub mod events;
 pub mod names;
 mod provider;
 mod role;
 
+pub use events::{EventId, ParticipantEvent, ParticipantSessionId, SessionEvent, SessionEventKind};
 pub use names::{
     DisplayName, MAX_NAME_BYTES, NameError, ParticipantIdentity, QueryDecodeError, RoomName,
     decode_query_component,
