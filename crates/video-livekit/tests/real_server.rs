@@ -15,8 +15,10 @@ use std::time::{Duration, Instant};
 use livekit_api::services::room::{CreateRoomOptions, RoomClient};
 use livekit_protocol::{ParticipantInfo, TrackSource, TrackType, participant_info};
 use secrecy::SecretString;
-use support::{LiveKit, http_get};
+use support::{LiveKit, WebhookSink, http_get};
+use video_core::SessionEventKind;
 use video_core::{ParticipantIdentity, Role, RoomName};
+use video_livekit::webhooks::{LiveKitWebhooks, WebhookError, WebhookEvent};
 use video_livekit::{LiveKitProvider, LiveKitSettings};
 
 fn provider(livekit: &LiveKit, secret: &str) -> LiveKitProvider {
@@ -186,6 +188,72 @@ fn the_room_service_answers_our_key_pair_and_refuses_another() {
         rt.block_on(stranger.list_rooms(vec![])).is_err(),
         "a RoomService call signed with another secret must fail"
     );
+}
+
+#[test]
+fn webhooks_the_real_server_signs_verify_and_become_session_events() {
+    let sink = WebhookSink::start();
+    let livekit = LiveKit::start_with_webhook(&sink.url);
+    let settings = LiveKitSettings::new(
+        &livekit.url,
+        &livekit.api_key,
+        SecretString::from(livekit.api_secret.clone()),
+    )
+    .expect("settings");
+    let webhooks = LiveKitWebhooks::new(&settings);
+    let rt = runtime();
+    let rooms = RoomClient::with_api_key(&livekit.http_url, &livekit.api_key, &livekit.api_secret);
+
+    rt.block_on(rooms.create_room("seminar-9", CreateRoomOptions::default()))
+        .expect("create_room");
+    let started = sink.next_containing("room_started", Duration::from_secs(15));
+    assert!(
+        !started.authorization.starts_with("Bearer "),
+        "LiveKit sends the bare JWT"
+    );
+    let WebhookEvent::Session(event) = webhooks
+        .receive(&started.body, &started.authorization)
+        .unwrap_or_else(|e| panic!("{e}: {}", started.body))
+    else {
+        panic!("room_started is a session event");
+    };
+    assert_eq!(event.kind, SessionEventKind::RoomStarted);
+    assert_eq!(event.room.as_str(), "seminar-9");
+    let age = std::time::SystemTime::now()
+        .duration_since(event.at)
+        .expect("not in the future");
+    assert!(age < Duration::from_secs(30), "{age:?}");
+
+    rt.block_on(rooms.delete_room("seminar-9"))
+        .expect("delete_room");
+    let finished = sink.next_containing("room_finished", Duration::from_secs(15));
+    let WebhookEvent::Session(event) = webhooks
+        .receive(&finished.body, &finished.authorization)
+        .expect("verifies")
+    else {
+        panic!("room_finished is a session event");
+    };
+    assert_eq!(event.kind, SessionEventKind::RoomFinished);
+    assert_ne!(event.id.as_str(), "", "LiveKit gives every event an id");
+
+    // The same delivery with one byte of its body changed, or verified with another secret.
+    let tampered = finished.body.replace("seminar-9", "seminar-8");
+    assert!(matches!(
+        webhooks.receive(&tampered, &finished.authorization),
+        Err(WebhookError::Unauthorized(_))
+    ));
+    let stranger = LiveKitWebhooks::new(
+        &LiveKitSettings::new(
+            &livekit.url,
+            &livekit.api_key,
+            SecretString::from("another-secret-0123456789abcdefghijklmn".to_owned()),
+        )
+        .expect("settings"),
+    );
+    assert!(matches!(
+        stranger.receive(&finished.body, &finished.authorization),
+        Err(WebhookError::Unauthorized(_))
+    ));
 }
 
 /// What a participant of each role may do, as the server reports it.

@@ -32,10 +32,22 @@ const SETTINGS_WITHIN: Duration = Duration::from_secs(15 * 60);
 impl LiveKit {
     /// Starts a LiveKit server and waits until `GET /` answers 200.
     pub(crate) fn start() -> LiveKit {
+        Self::start_with(None)
+    }
+
+    /// The same, with LiveKit posting its webhooks to `url`.
+    pub(crate) fn start_with_webhook(url: &str) -> LiveKit {
+        Self::start_with(Some(url))
+    }
+
+    fn start_with(webhook_url: Option<&str>) -> LiveKit {
         let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scripts/livekit.sh");
-        let mut child = Command::new("bash")
-            .arg(&script)
-            .arg("run")
+        let mut command = Command::new("bash");
+        command.arg(&script).arg("run");
+        if let Some(url) = webhook_url {
+            command.arg("--webhook-url").arg(url);
+        }
+        let mut child = command
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -153,4 +165,83 @@ pub(crate) fn http_get(address: &str, path_and_query: &str) -> Option<(u16, Stri
         .map(|(_, body)| body.to_owned())
         .unwrap_or_default();
     Some((status, body))
+}
+
+/// One webhook delivery as it arrived: the raw `Authorization` header and body.
+#[derive(Debug, Clone)]
+pub(crate) struct Delivery {
+    pub(crate) authorization: String,
+    pub(crate) body: String,
+}
+
+/// A minimal HTTP endpoint on 127.0.0.1 that records LiveKit's webhook deliveries and answers 200.
+pub(crate) struct WebhookSink {
+    pub(crate) url: String,
+    deliveries: std::sync::mpsc::Receiver<Delivery>,
+}
+
+impl WebhookSink {
+    pub(crate) fn start() -> WebhookSink {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let url = format!(
+            "http://{}/webhooks",
+            listener.local_addr().expect("address")
+        );
+        let (sender, deliveries) = std::sync::mpsc::channel();
+        thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                if let Some(delivery) = read_delivery(stream)
+                    && sender.send(delivery).is_err()
+                {
+                    return;
+                }
+            }
+        });
+        WebhookSink { url, deliveries }
+    }
+
+    /// The next delivery whose body contains `needle`, waiting at most `within`.
+    pub(crate) fn next_containing(&self, needle: &str, within: Duration) -> Delivery {
+        let deadline = Instant::now() + within;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.deliveries.recv_timeout(left) {
+                Ok(delivery) if delivery.body.contains(needle) => return delivery,
+                Ok(_) => continue,
+                Err(_) => panic!("no webhook containing {needle} within {within:?}"),
+            }
+        }
+    }
+}
+
+fn read_delivery(mut stream: TcpStream) -> Option<Delivery> {
+    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    let mut reader = BufReader::new(stream.try_clone().ok()?);
+    let mut authorization = String::new();
+    let mut length = 0_usize;
+    let mut line = String::new();
+    reader.read_line(&mut line).ok()?; // request line
+    loop {
+        line.clear();
+        reader.read_line(&mut line).ok()?;
+        let header = line.trim_end();
+        if header.is_empty() {
+            break;
+        }
+        let (name, value) = header.split_once(':')?;
+        match name.to_ascii_lowercase().as_str() {
+            "authorization" => authorization = value.trim().to_owned(),
+            "content-length" => length = value.trim().parse().ok()?,
+            _ => {}
+        }
+    }
+    let mut body = vec![0_u8; length];
+    reader.read_exact(&mut body).ok()?;
+    stream
+        .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+        .ok()?;
+    Some(Delivery {
+        authorization,
+        body: String::from_utf8(body).ok()?,
+    })
 }
