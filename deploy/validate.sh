@@ -84,6 +84,9 @@ check "livekit.yaml: documented LiveKit settings only" "$PYTHON" "$CHECKS" livek
 check "livekit-helm values: LiveKit settings, Redis, keys in a Secret" \
     "$PYTHON" "$CHECKS" livekit-helm-values deploy/livekit-helm/values.yaml
 check "LiveKit version pinned consistently" "$PYTHON" "$CHECKS" versions .
+check "tests/livekit/livekit.yaml: loopback only, test keys, documented settings" \
+    "$PYTHON" "$CHECKS" livekit-test-config tests/livekit/livekit.yaml
+check "livekit.yaml: the pinned LiveKit server starts with it" bash scripts/livekit.sh check-config deploy/livekit.yaml
 
 check "kubernetes: OpenAPI schemas (strict), ${#kube_resources[@]} files" \
     kubernetes-validate --strict --quiet "${kube_resources[@]}"
@@ -116,7 +119,7 @@ assert sources["unknown-registry"] == "deny" and sources["unknown-git"] == "deny
 assert sources.get("allow-registry") == ["https://github.com/rust-lang/crates.io-index"], sources
 assert not sources.get("allow-git"), sources
 '
-check "shellcheck: deploy and docs scripts" shellcheck -x deploy/validate.sh tools/docs/check.sh scripts/lib/checks.sh tests/fuzz/run.sh tests/load/run.sh scripts/test.sh
+check "shellcheck: deploy and docs scripts" shellcheck -x deploy/validate.sh tools/docs/check.sh scripts/lib/checks.sh tests/fuzz/run.sh tests/load/run.sh scripts/test.sh scripts/livekit.sh scripts/postgres.sh
 
 check "deploy_checks self-test: broken fixtures are rejected" \
     "$PYTHON" -m unittest discover --start-directory deploy/checks --pattern 'test_*.py'

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it (.ci/run calls this and nothing else).
-# Installs what it needs on a fresh Debian machine with the pinned Rust toolchain, Node.js and
-# Python: Debian's chromium for the browser test, npm packages from the lock files, a Python venv
-# for the deployment checks. Never writes snapshots (INSTA_UPDATE=no).
+# Installs what it needs on a fresh Debian machine with the pinned Rust toolchain, Go, Node.js and
+# Python: the LiveKit server (built from its Go module, cached), Debian's chromium for the browser
+# tests, npm packages from the lock files, a Python venv for the deployment checks. Never writes
+# snapshots (INSTA_UPDATE=no).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CI="${CI:-true}" INSTA_UPDATE=no CARGO_TERM_COLOR=never RUST_BACKTRACE=1
@@ -18,6 +19,9 @@ step() {
   passed=$((passed + 1))
 }
 
+# The real LiveKit server of the Rust, browser and deployment tests: the pinned version, built from
+# its Go module on a fresh machine (a few minutes), then cached. No LiveKit, no green run.
+step "LiveKit server $(bash scripts/livekit.sh version) (scripts/livekit.sh install)" bash scripts/livekit.sh install
 step "rustfmt" cargo fmt --all -- --check
 step "clippy" cargo clippy --workspace --all-targets --locked -- -D warnings
 step "rust tests" cargo test --workspace --locked

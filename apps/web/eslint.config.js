@@ -28,6 +28,7 @@ export default tseslint.config(
         AbortSignal: 'readonly',
         fetch: 'readonly',
         TextEncoder: 'readonly',
+        URLSearchParams: 'readonly',
       },
     },
   },

@@ -11,7 +11,8 @@ through the command line:
     deploy_checks.py compose FILE                 the Compose stack is wired as documented
     deploy_checks.py kubernetes DIR               manifests, probes, Secret references agree
     deploy_checks.py env-vars --doc DOC ROOT      every variable we set is one the server documents
-    deploy_checks.py versions ROOT                LiveKit image versions agree everywhere
+    deploy_checks.py versions ROOT                one LiveKit version everywhere (scripts/livekit.sh)
+    deploy_checks.py livekit-test-config FILE     the test suite's LiveKit config: loopback only
 """
 
 from __future__ import annotations
@@ -438,18 +439,55 @@ def check_env_vars(root: Path, doc: Path) -> list[str]:
     return problems
 
 
+LIVEKIT_SCRIPT_VERSION_RE = re.compile(r'^LIVEKIT_VERSION="(v\d+\.\d+\.\d+)"$', re.MULTILINE)
+
+
 def check_versions(root: Path) -> list[str]:
+    """One LiveKit version everywhere: the server scripts/livekit.sh builds for the tests and local
+    development, the Compose image, the Helm values, and the docs that name it."""
+    script = root / "scripts" / "livekit.sh"
+    match = LIVEKIT_SCRIPT_VERSION_RE.search(script.read_text(encoding="utf-8")) if script.is_file() else None
+    if match is None:
+        return [f"{script.relative_to(root)}: no LIVEKIT_VERSION=\"vX.Y.Z\" line"]
+    pinned = match.group(1)
     compose = load_single_yaml(root / "deploy" / "docker-compose.yml")
     image = str(((compose.get("services") or {}).get(LIVEKIT_SERVICE) or {}).get("image", ""))
     compose_tag = image.rpartition(":")[2]
     values = load_single_yaml(root / "deploy" / "livekit-helm" / "values.yaml")
     helm_tag = str((values.get("image") or {}).get("tag", ""))
     problems = []
-    if compose_tag != helm_tag:
-        problems.append(f"LiveKit versions differ: Compose {compose_tag}, Helm values {helm_tag}")
-    readme = root / "docs" / "providers" / "livekit" / "README.md"
-    if readme.is_file() and compose_tag not in readme.read_text(encoding="utf-8"):
-        problems.append(f"{readme.relative_to(root)}: does not mention the pinned LiveKit version {compose_tag}")
+    for where, tag in (("deploy/docker-compose.yml", compose_tag), ("deploy/livekit-helm/values.yaml", helm_tag)):
+        if tag != pinned:
+            problems.append(f"LiveKit versions differ: scripts/livekit.sh {pinned}, {where} {tag}")
+    for doc in ("docs/providers/livekit/README.md", "docs/development.md"):
+        path = root / doc
+        if not path.is_file() or pinned not in path.read_text(encoding="utf-8"):
+            problems.append(f"{doc}: does not mention the pinned LiveKit version {pinned}")
+    return problems
+
+
+def check_livekit_test_config(path: Path) -> list[str]:
+    """The test suite's LiveKit configuration: documented keys only, loopback only, and no
+    `webhook:` section (scripts/livekit.sh appends one when a test asks for it)."""
+    config = load_single_yaml(path)
+    problems = check_livekit_config(config, str(path))
+    if not isinstance(config, dict):
+        return problems
+    if "webhook" in config:
+        problems.append(f"{path}: must not have a webhook: section (scripts/livekit.sh adds it per run)")
+    if config.get("bind_addresses") != ["127.0.0.1"]:
+        problems.append(f"{path}: bind_addresses must be [127.0.0.1]")
+    rtc = config.get("rtc") or {}
+    if rtc.get("node_ip") != "127.0.0.1" or rtc.get("use_external_ip") is not False:
+        problems.append(f"{path}: rtc.node_ip must be 127.0.0.1 and rtc.use_external_ip false")
+    for server in rtc.get("stun_servers") or []:
+        if not str(server).startswith("127."):
+            problems.append(f"{path}: STUN server {server} is not on loopback")
+    if not rtc.get("stun_servers"):
+        problems.append(f"{path}: without rtc.stun_servers LiveKit hands browsers public STUN servers")
+    keys = config.get("keys") or {}
+    if not keys or "devkey" in keys:
+        problems.append(f"{path}: needs its own test key pair, not devkey")
     return problems
 
 
@@ -470,6 +508,7 @@ def main(argv: list[str] | None = None) -> int:
     env.add_argument("--doc", type=Path, required=True)
     env.add_argument("root", type=Path)
     sub.add_parser("versions").add_argument("root", type=Path)
+    sub.add_parser("livekit-test-config").add_argument("file", type=Path)
     args = parser.parse_args(argv)
 
     try:
@@ -485,6 +524,8 @@ def main(argv: list[str] | None = None) -> int:
             problems = check_kubernetes(args.directory)
         elif args.check == "env-vars":
             problems = check_env_vars(args.root.resolve(), args.doc.resolve())
+        elif args.check == "livekit-test-config":
+            problems = check_livekit_test_config(args.file)
         else:
             problems = check_versions(args.root.resolve())
     except (OSError, ValueError, yaml.YAMLError) as error:

@@ -263,11 +263,62 @@ class VersionsTest(TempDirTest):
     def test_real_versions_agree(self) -> None:
         self.assertEqual(checks.check_versions(ROOT), [])
 
-    def test_diverging_versions_are_rejected(self) -> None:
+    def copy_tree(self) -> None:
         shutil.copytree(DEPLOY, self.tmp / "deploy", ignore=shutil.ignore_patterns(".env"))
+        (self.tmp / "scripts").mkdir()
+        shutil.copy(ROOT / "scripts" / "livekit.sh", self.tmp / "scripts" / "livekit.sh")
+        shutil.copytree(ROOT / "docs", self.tmp / "docs")
+
+    def pinned(self) -> str:
+        return checks.LIVEKIT_SCRIPT_VERSION_RE.search((ROOT / "scripts" / "livekit.sh").read_text()).group(1)
+
+    def test_the_copy_agrees(self) -> None:
+        self.copy_tree()
+        self.assertEqual(checks.check_versions(self.tmp), [])
+
+    def test_diverging_helm_values_are_rejected(self) -> None:
+        self.copy_tree()
         values_path = self.tmp / "deploy" / "livekit-helm" / "values.yaml"
-        values_path.write_text(values_path.read_text().replace("tag: v1.9.3", "tag: v1.8.0"))
+        values_path.write_text(values_path.read_text().replace(f"tag: {self.pinned()}", "tag: v1.8.0"))
         self.assertProblem(checks.check_versions(self.tmp), "versions differ")
+
+    def test_diverging_compose_image_is_rejected(self) -> None:
+        self.copy_tree()
+        compose = self.tmp / "deploy" / "docker-compose.yml"
+        compose.write_text(compose.read_text().replace(f"livekit-server:{self.pinned()}", "livekit-server:v1.8.0"))
+        self.assertProblem(checks.check_versions(self.tmp), "versions differ")
+
+    def test_diverging_script_is_rejected(self) -> None:
+        self.copy_tree()
+        script = self.tmp / "scripts" / "livekit.sh"
+        script.write_text(script.read_text().replace(f'LIVEKIT_VERSION="{self.pinned()}"', 'LIVEKIT_VERSION="v1.14.0"'))
+        problems = checks.check_versions(self.tmp)
+        self.assertProblem(problems, "versions differ")
+        self.assertProblem(problems, "does not mention the pinned LiveKit version v1.14.0")
+
+    def test_docs_that_forget_the_version_are_rejected(self) -> None:
+        self.copy_tree()
+        doc = self.tmp / "docs" / "development.md"
+        doc.write_text(doc.read_text().replace(self.pinned(), "the pinned version"))
+        self.assertProblem(checks.check_versions(self.tmp), "docs/development.md: does not mention")
+
+
+class LiveKitTestConfigTest(TempDirTest):
+    def test_the_committed_test_config_passes(self) -> None:
+        self.assertEqual(checks.check_livekit_test_config(ROOT / "tests" / "livekit" / "livekit.yaml"), [])
+
+    def test_unsafe_test_configs_are_rejected(self) -> None:
+        base = (ROOT / "tests" / "livekit" / "livekit.yaml").read_text()
+        cases = {
+            "webhook: section": base + "\nwebhook:\n  api_key: oc-test-key\n",
+            "bind_addresses must be": base.replace("  - 127.0.0.1\n", "  - 0.0.0.0\n", 1),
+            "not on loopback": base.replace("127.0.0.1:3478", "stun.l.google.com:19302"),
+            "not devkey": base.replace("oc-test-key:", "devkey:"),
+            "not a documented LiveKit setting": base + "\nrtc_typo: 1\n",
+        }
+        for expected, text in cases.items():
+            with self.subTest(expected):
+                self.assertProblem(checks.check_livekit_test_config(self.write("livekit.yaml", text)), expected)
 
 
 class YamlTest(TempDirTest):

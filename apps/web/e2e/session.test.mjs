@@ -1,9 +1,13 @@
-// Browser end-to-end test of the live-session page against the real token server.
+// Browser end-to-end tests of the live-session page against the real token server, for what the
+// real LiveKit server cannot show (meeting.test.mjs runs the page against the real one).
 //
 // Run with `npm run e2e` after `npm run build` and `cargo build -p token-server`. The token
-// server serves the built page and the token endpoint on one origin; its LIVEKIT_URL points at
-// a stand-in (support.mjs) that checks the token livekit-client brings, since no LiveKit server
-// runs here. Screenshots go to $E2E_SCREENSHOT_DIR (default /tmp).
+// server serves the built page and the token endpoint on one origin. In the first test its
+// LIVEKIT_URL points at a stand-in (support.mjs), kept for three things a real LiveKit server does
+// not expose: the exact token and claims that livekit-client sends on the signalling WebSocket
+// (the real server only accepts or refuses it), the connection warm-up request (`HEAD /`) that
+// createRoom() makes, and a server that drops the socket in the middle of the handshake. The other
+// tests never reach a media server. Screenshots go to $E2E_SCREENSHOT_DIR (default /tmp).
 
 import assert from 'node:assert/strict';
 import { join } from 'node:path';

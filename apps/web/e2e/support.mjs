@@ -3,9 +3,7 @@
 
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
-import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -111,7 +109,7 @@ export function tokenServerBinary() {
  * Starts the real token server on a free port (PORT=0) and resolves with its base URL once it
  * logs `listening on http://ADDR:PORT`.
  */
-export async function startTokenServer({ livekitUrl, apiKey, apiSecret, webDistDir }) {
+export async function startTokenServer({ livekitUrl, apiKey, apiSecret, webDistDir, env = {} }) {
   const bin = tokenServerBinary();
   if (!existsSync(join(webDistDir, 'index.html'))) {
     throw new Error(`${webDistDir}/index.html is missing: run \`npm run build\` first`);
@@ -128,6 +126,7 @@ export async function startTokenServer({ livekitUrl, apiKey, apiSecret, webDistD
       LIVEKIT_API_SECRET: apiSecret,
       WEB_DIST_DIR: webDistDir,
       RUST_LOG: 'info',
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -190,30 +189,55 @@ export const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
-/** Launches Debian's Chromium with a fresh profile directory; `close()` removes it. */
-export async function launchChromium() {
+/**
+ * What a two-person meeting over loopback needs on top of {@link CHROMIUM_ARGS}: Chromium's fake
+ * camera (a test pattern) and microphone (a beep), granted without a prompt; ICE over loopback
+ * (by default Chromium refuses 127.0.0.1 candidates); local addresses as they are, not hidden
+ * behind mDNS names (LiveKit cannot resolve `.local` names); remote audio that plays without a
+ * click.
+ */
+export const CHROMIUM_MEDIA_ARGS = [
+  '--use-fake-device-for-media-stream',
+  '--use-fake-ui-for-media-stream',
+  '--allow-loopback-in-peer-connection',
+  '--disable-features=WebRtcHideLocalIpsWithMdns',
+  '--autoplay-policy=no-user-gesture-required',
+];
+
+/**
+ * Launches Debian's Chromium. `context` is one browser context for tests of a single page;
+ * `newContext()` opens another, with its own cookies and storage: a second person on another
+ * computer. `media: true` adds {@link CHROMIUM_MEDIA_ARGS}.
+ */
+export async function launchChromium({ media = false } = {}) {
   const executablePath = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
   if (!existsSync(executablePath)) {
     throw new Error(`Chromium not found at ${executablePath}: apt-get install --no-install-recommends chromium`);
   }
-  const userDataDir = await mkdtemp(join(tmpdir(), 'openconnect-e2e-chromium-'));
-  const context = await within(
+  const browser = await within(
     30_000,
     'Chromium did not start',
-    chromium.launchPersistentContext(userDataDir, {
+    chromium.launch({
       executablePath,
       headless: true,
-      args: CHROMIUM_ARGS,
-      viewport: { width: 1100, height: 760 },
+      args: media ? [...CHROMIUM_ARGS, ...CHROMIUM_MEDIA_ARGS] : CHROMIUM_ARGS,
       timeout: 30_000,
     }),
   );
-  context.setDefaultTimeout(15_000);
+  const contexts = [];
+  const newContext = async () => {
+    const context = await browser.newContext({ viewport: { width: 1100, height: 760 } });
+    context.setDefaultTimeout(15_000);
+    contexts.push(context);
+    return context;
+  };
+  const context = await newContext();
   return {
+    browser,
     context,
+    newContext,
     async close() {
-      await within(15_000, 'Chromium did not close', context.close()).catch(() => undefined);
-      await rm(userDataDir, { recursive: true, force: true });
+      await within(15_000, 'Chromium did not close', browser.close()).catch(() => undefined);
     },
   };
 }

@@ -2,10 +2,12 @@
 #![deny(missing_docs)]
 
 pub mod config;
+pub mod events;
 pub mod names;
 mod provider;
 mod role;
 
+pub use events::{EventId, ParticipantEvent, ParticipantSessionId, SessionEvent, SessionEventKind};
 pub use names::{
     DisplayName, MAX_NAME_BYTES, NO_CONTROL_CHARACTERS_PATTERN, NameError, ParticipantIdentity,
     RoomName,

@@ -46,7 +46,7 @@ pub enum NameError {
     },
 }
 
-fn check(value: &str) -> Result<(), NameError> {
+pub(crate) fn check(value: &str) -> Result<(), NameError> {
     if value.is_empty() {
         return Err(NameError::Empty);
     }

@@ -4,6 +4,7 @@
 pub mod grants;
 mod provider;
 mod settings;
+pub mod webhooks;
 
 pub use provider::{LiveKitError, LiveKitProvider};
 pub use settings::LiveKitSettings;

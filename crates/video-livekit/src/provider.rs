@@ -2,9 +2,12 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use livekit_api::access_token::{AccessToken, AccessTokenError, TokenVerifier, VideoGrants};
 use secrecy::ExposeSecret;
-use video_core::{BoxFuture, DisplayName, JoinRequest, JoinTicket, ProviderError, VideoProvider};
+use video_core::{
+    BoxFuture, DisplayName, JoinRequest, JoinTicket, ProviderError, Role, VideoProvider,
+};
 
 use crate::LiveKitSettings;
+use crate::webhooks::ROLE_ATTRIBUTE;
 
 pub(crate) const PROVIDER: &str = "livekit";
 /// Room and identity of the readiness probe token.
@@ -58,7 +61,9 @@ impl LiveKitProvider {
 
     /// Mints a ticket for `request` now: an HS256 token with `iss` = API key, `sub` = identity,
     /// `name` = display name (if any), the [grants](crate::grants) of the requested role for
-    /// the requested room, `nbf` = now and `exp` = `nbf` + the configured lifetime, exactly.
+    /// the requested room, the role itself as the participant attribute
+    /// [`ROLE_ATTRIBUTE`](crate::webhooks::ROLE_ATTRIBUTE) (so LiveKit's webhooks report it),
+    /// `nbf` = now and `exp` = `nbf` + the configured lifetime, exactly.
     pub fn mint(&self, request: &JoinRequest) -> Result<JoinTicket, LiveKitError> {
         let ttl = self.settings.token_ttl();
         let identity = request.identity().as_str();
@@ -68,6 +73,7 @@ impl LiveKitProvider {
             self.sign(
                 identity,
                 name,
+                Some(request.role()),
                 policy.grants(request.role(), request.room()),
             )
         };
@@ -86,6 +92,7 @@ impl LiveKitProvider {
         &self,
         identity: &str,
         name: Option<&str>,
+        role: Option<Role>,
         grants: VideoGrants,
     ) -> Result<String, LiveKitError> {
         let settings = &self.settings;
@@ -94,6 +101,10 @@ impl LiveKitProvider {
                 .with_identity(identity)
                 .with_ttl(settings.token_ttl())
                 .with_grants(grants);
+        if let Some(role) = role {
+            // Read back from LiveKit's webhooks, which report a participant's attributes.
+            token = token.with_attributes([(ROLE_ATTRIBUTE, role.as_str())]);
+        }
         if let Some(name) = name {
             token = token.with_name(name);
         }
@@ -112,7 +123,7 @@ impl LiveKitProvider {
             can_publish_data: Some(false),
             ..VideoGrants::default()
         };
-        let token = self.sign(PROBE, None, grants)?;
+        let token = self.sign(PROBE, None, None, grants)?;
         let settings = &self.settings;
         TokenVerifier::with_api_key(settings.api_key(), settings.api_secret().expose_secret())
             .verify(&token)

@@ -4,8 +4,31 @@ import { LiveKitVideoProvider, RoomConnectionError, type VideoProvider } from '.
 import { ErrorMessage } from './ErrorMessage';
 import { LiveKitStage } from './LiveKitStage';
 
-/** The instructor starts a session (role `host`); a student joins one (role `participant`). */
-export type View = 'instructor' | 'student';
+/**
+ * The instructor starts a session (role `host`); a student joins one (role `participant`); a
+ * viewer (an observer: a guest, an assessor) watches and listens without publishing (role `viewer`).
+ */
+export type View = 'instructor' | 'student' | 'viewer';
+
+const VIEWS: readonly View[] = ['instructor', 'student', 'viewer'];
+
+const VIEW_LABELS: Record<View, { readonly tab: string; readonly submit: string; readonly hint: string }> = {
+  instructor: {
+    tab: 'Instructor',
+    submit: 'Start Live Session',
+    hint: 'Starts the room as its host (instructor): you can publish and manage the room.',
+  },
+  student: {
+    tab: 'Student',
+    submit: 'Join',
+    hint: 'Joins the room as a participant (student): camera and microphone.',
+  },
+  viewer: {
+    tab: 'Viewer',
+    submit: 'Watch',
+    hint: 'Watches the room as a viewer: you see and hear the session, and publish nothing.',
+  },
+};
 
 /** The form's fields. */
 export interface SessionForm {
@@ -22,7 +45,7 @@ export interface SessionForm {
 export function readInitialForm(search: string): SessionForm {
   const query = new URLSearchParams(search);
   return {
-    view: query.get('view') === 'student' ? 'student' : 'instructor',
+    view: VIEWS.find((view) => view === query.get('view')) ?? 'instructor',
     room: query.get('room') ?? '',
     user: query.get('user') ?? '',
     displayName: query.get('name') ?? '',
@@ -85,7 +108,7 @@ export function App({ provider, initial }: { provider: VideoProvider; initial: S
         const handle = await provider.createRoom({ ...request, role: 'host' });
         await provider.joinRoom(handle);
       } else {
-        await provider.joinRoom({ ...request, role: 'participant' });
+        await provider.joinRoom({ ...request, role: form.view === 'viewer' ? 'viewer' : 'participant' });
       }
       setPhase('in-room');
     } catch (caught) {
@@ -127,21 +150,21 @@ export function App({ provider, initial }: { provider: VideoProvider; initial: S
               Leave
             </button>
           ) : (
-            <LiveKitStage room={liveKitRoom} onLeave={() => void leave()} />
+            <LiveKitStage room={liveKitRoom} canPublish={form.view !== 'viewer'} onLeave={() => void leave()} />
           )}
           {shownNotice !== undefined && <p className="notice">{shownNotice}</p>}
         </section>
       ) : (
         <section className="card">
           <div className="views" role="group" aria-label="View">
-            {(['instructor', 'student'] as const).map((view) => (
+            {VIEWS.map((view) => (
               <button
                 key={view}
                 type="button"
                 aria-pressed={form.view === view}
                 onClick={() => setForm({ ...form, view })}
               >
-                {view === 'instructor' ? 'Instructor' : 'Student'}
+                {VIEW_LABELS[view].tab}
               </button>
             ))}
           </div>
@@ -176,14 +199,10 @@ export function App({ provider, initial }: { provider: VideoProvider; initial: S
               />
             </label>
             <button type="submit" className="primary" disabled={phase === 'joining'}>
-              {phase === 'joining' ? 'Connecting…' : instructor ? 'Start Live Session' : 'Join'}
+              {phase === 'joining' ? 'Connecting…' : VIEW_LABELS[form.view].submit}
             </button>
           </form>
-          <p className="hint">
-            {instructor
-              ? 'Starts the room as its host (instructor): you can publish and manage the room.'
-              : 'Joins the room as a participant (student): camera and microphone.'}
-          </p>
+          <p className="hint">{VIEW_LABELS[form.view].hint}</p>
           <ErrorMessage error={error} />
           {shownNotice !== undefined && <p className="notice">{shownNotice}</p>}
         </section>

@@ -9,7 +9,7 @@ import { LiveKitStage } from './LiveKitStage';
 // Server rendering runs no effects, so no tiles yet: useTracks fills them in once subscribed.
 describe('LiveKitStage', () => {
   it('renders inside the room context: the tile areas and the mute and leave controls', () => {
-    const html = renderToStaticMarkup(<LiveKitStage room={new Room()} onLeave={() => undefined} />);
+    const html = renderToStaticMarkup(<LiveKitStage room={new Room()} canPublish onLeave={() => undefined} />);
     const text = html.replace(/<[^>]+>/g, ' ');
 
     expect(html).toContain('aria-label="Your video"');
@@ -17,6 +17,15 @@ describe('LiveKitStage', () => {
     expect(text).toContain('Waiting for others to join…');
     expect(html).toMatch(/<button[^>]*data-lk-source="microphone"[^>]*>.*Microphone<\/button>/);
     expect(html).toMatch(/<button[^>]*data-lk-source="camera"[^>]*>.*Camera<\/button>/);
+    expect(html).toMatch(/<button[^>]*>Leave<\/button>/);
+  });
+
+  it('shows a viewer no publishing controls, only leave', () => {
+    const html = renderToStaticMarkup(<LiveKitStage room={new Room()} canPublish={false} onLeave={() => undefined} />);
+
+    expect(html).toContain('aria-label="Other participants"');
+    expect(html).not.toContain('data-lk-source="microphone"');
+    expect(html).not.toContain('data-lk-source="camera"');
     expect(html).toMatch(/<button[^>]*>Leave<\/button>/);
   });
 });

@@ -37,17 +37,22 @@ function Tiles() {
 
 /**
  * The LiveKit media view, on `@livekit/components-react`: the local and remote camera tiles,
- * remote audio, and the microphone and camera mute toggles. Leaving goes through the provider.
+ * remote audio, and, for those who may publish (`canPublish`), the microphone and camera mute
+ * toggles. Leaving goes through the provider.
  */
-export function LiveKitStage({ room, onLeave }: { room: Room; onLeave: () => void }) {
+export function LiveKitStage({ room, canPublish, onLeave }: { room: Room; canPublish: boolean; onLeave: () => void }) {
   return (
     <RoomContext.Provider value={room}>
       <div className="stage" data-lk-theme="default">
         <Tiles />
         <RoomAudioRenderer />
         <div className="controls">
-          <TrackToggle source={Track.Source.Microphone}>Microphone</TrackToggle>
-          <TrackToggle source={Track.Source.Camera}>Camera</TrackToggle>
+          {canPublish && (
+            <>
+              <TrackToggle source={Track.Source.Microphone}>Microphone</TrackToggle>
+              <TrackToggle source={Track.Source.Camera}>Camera</TrackToggle>
+            </>
+          )}
           <StartAudio label="Allow audio" />
           <button type="button" className="lk-button lk-disconnect-button" onClick={onLeave}>
             Leave

@@ -63,14 +63,29 @@ describe('describeError', () => {
       },
     ],
     [
-      'a media server refusal keeps its status',
+      'a refused token says why it can be refused, and keeps its status',
       new RoomConnectionError('not_allowed', 'Could not connect to the video server: invalid token', 401),
       {
-        title: 'Cannot connect to the video server',
-        detail: 'Could not connect to the video server: invalid token',
+        title: 'The video server refused your access',
+        detail:
+          'The video server did not accept the access token: it has expired, or it was not signed with ' +
+          "this video server's key (the token server's LIVEKIT_API_KEY and LIVEKIT_API_SECRET must be the " +
+          "video server's). Try again; if it keeps failing, tell your administrator. " +
+          '(Could not connect to the video server: invalid token)',
         code: 'not_allowed',
         name: 'RoomConnectionError',
         status: 401,
+      },
+    ],
+    [
+      'an unreachable media server',
+      new RoomConnectionError('server_unreachable', 'Could not connect to the video server: refused', undefined),
+      {
+        title: 'Cannot connect to the video server',
+        detail: 'Could not connect to the video server: refused',
+        code: 'server_unreachable',
+        name: 'RoomConnectionError',
+        status: undefined,
       },
     ],
     [

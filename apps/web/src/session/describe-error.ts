@@ -51,6 +51,17 @@ export function describeError(error: unknown): ErrorDescription {
   if (error instanceof JoinTicketExpiredError) {
     return { ...base, title: 'The join ticket has expired' };
   }
+  if (error instanceof RoomConnectionError && error.code === 'not_allowed') {
+    return {
+      ...base,
+      title: 'The video server refused your access',
+      detail:
+        'The video server did not accept the access token: it has expired, or it was not signed with ' +
+        "this video server's key (the token server's LIVEKIT_API_KEY and LIVEKIT_API_SECRET must be the " +
+        `video server's). Try again; if it keeps failing, tell your administrator. (${error.message})`,
+      status: error.status,
+    };
+  }
   if (error instanceof RoomConnectionError) {
     return { ...base, title: 'Cannot connect to the video server', status: error.status };
   }

@@ -515,6 +515,25 @@ describe('joinRoom and the LiveKit room', () => {
     expect(lms.connectionState).toBe('connected');
   });
 
+  it('never repeats the token that LiveKit echoes in its refusal', async () => {
+    // LiveKit's own words for a token signed with another secret, token included.
+    const token = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhZGEifQ.c2lnbmF0dXJlLW9mLWFub3RoZXI-c2VjcmV0';
+    fake.next.connectError = ConnectionError.notAllowed(
+      `could not establish signal connection: invalid token: ${token}, error: go-jose/go-jose: error in cryptographic primitive`,
+      401,
+    );
+    const lms = provider(fetchAnswering(jsonResponse(200, wireTicket({ token }))));
+
+    const error = await lms.joinRoom({ room: 'physics-101', user: 'ada' }).catch((e: unknown) => e);
+
+    expect(error).toMatchObject({ name: 'RoomConnectionError', code: 'not_allowed', status: 401 });
+    expect((error as Error).message).toBe(
+      'Could not connect to the video server: could not establish signal connection: invalid token: [token], ' +
+        'error: go-jose/go-jose: error in cryptographic primitive',
+    );
+    expect((error as Error).message).not.toContain('eyJ');
+  });
+
   it('reports remote participants joining and leaving', async () => {
     const lms = provider(fetchAnswering(jsonResponse(200, wireTicket())));
     await lms.joinRoom({ room: 'physics-101', user: 'ada' });

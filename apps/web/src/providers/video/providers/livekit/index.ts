@@ -78,16 +78,30 @@ const CONNECTION_ERROR_CODES: Record<ConnectionErrorReason, RoomConnectionErrorC
   [ConnectionErrorReason.ServiceNotFound]: 'service_not_found',
 };
 
-/** Maps whatever `Room.connect()` rejected with to a {@link RoomConnectionError}. */
+/** A JSON Web Token (three base64url parts, the first of them a JSON object). */
+const JWT_PATTERN = /eyJ[\w-]*\.[\w-]*\.[\w-]*/g;
+
+/**
+ * `message` with every JWT in it replaced by `[token]`. The LiveKit server echoes a token it
+ * refuses in its error text ("invalid token: eyJ…"), and error messages are shown to users.
+ */
+export function redactTokens(message: string): string {
+  return message.replace(JWT_PATTERN, '[token]');
+}
+
+/** Maps whatever `Room.connect()` rejected with to a {@link RoomConnectionError}, tokens redacted. */
 export function toRoomConnectionError(error: unknown): RoomConnectionError {
   if (error instanceof ConnectionError) {
     const code = CONNECTION_ERROR_CODES[error.reason as ConnectionErrorReason] ?? 'unknown';
     const status = typeof error.status === 'number' ? error.status : undefined;
-    return new RoomConnectionError(code, `Could not connect to the video server: ${error.message}`, status, {
-      cause: error,
-    });
+    return new RoomConnectionError(
+      code,
+      `Could not connect to the video server: ${redactTokens(error.message)}`,
+      status,
+      { cause: error },
+    );
   }
-  const detail = error instanceof Error ? error.message : String(error);
+  const detail = redactTokens(error instanceof Error ? error.message : String(error));
   return new RoomConnectionError('unknown', `Could not connect to the video server: ${detail}`, undefined, {
     cause: error,
   });

@@ -1,0 +1,329 @@
+// Two people meet: the live-session page in real headless Chromium (fake camera and microphone),
+// served by the real token server, against the real LiveKit server (the pinned version, started
+// by scripts/livekit.sh on free loopback ports). Each person has a browser context of their own.
+//
+// Run with `npm run e2e` after `npm run build` and `cargo build -p token-server`. The server's own
+// view is checked by a Rust test on livekit-api's RoomService client
+// (crates/video-livekit/tests/real_server.rs, `participants_match_the_browsers`), run from here
+// while the pages are in the room. Screenshots go to $E2E_SCREENSHOT_DIR (default /tmp).
+
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { promisify } from 'node:util';
+
+import { RequestResponse_Reason } from '@livekit/protocol';
+import { SignJWT, decodeJwt } from 'jose';
+
+import { startLiveKit, tail } from './livekit.mjs';
+import { signalJoin } from './signal.mjs';
+import { WEB_ROOT, launchChromium, startTokenServer } from './support.mjs';
+
+const REPO_ROOT = resolve(WEB_ROOT, '../..');
+const SCREENSHOTS = process.env.E2E_SCREENSHOT_DIR ?? '/tmp';
+const TOKEN_PATH = '/api/video/token';
+// Not the default (camera, microphone): the server must report exactly what the admin set.
+const PARTICIPANT_SOURCES = 'camera,microphone,screen_share';
+const run = promisify(execFile);
+
+/**
+ * Keeps every RTCPeerConnection the page creates, so the test can read its statistics. Runs in
+ * the page, before its own scripts (`globalThis` is the page's `window`).
+ */
+function recordPeerConnections() {
+  const Native = globalThis.RTCPeerConnection;
+  const all = [];
+  globalThis.e2ePeerConnections = all;
+  globalThis.RTCPeerConnection = class extends Native {
+    constructor(...args) {
+      super(...args);
+      all.push(this);
+    }
+  };
+}
+
+describe('two people meet in a live session: real Chromium, real token server, real LiveKit', () => {
+  let livekit;
+  let server;
+  let chromium;
+
+  before(async () => {
+    livekit = await startLiveKit();
+    server = await startTokenServer({
+      livekitUrl: livekit.url,
+      apiKey: livekit.apiKey,
+      apiSecret: livekit.apiSecret,
+      webDistDir: join(WEB_ROOT, 'dist'),
+      env: { LIVEKIT_PARTICIPANT_SOURCES: PARTICIPANT_SOURCES },
+    });
+    chromium = await launchChromium({ media: true });
+  });
+
+  after(async () => {
+    await chromium?.close();
+    await server?.stop();
+    await livekit?.stop();
+  });
+
+  /** Runs `body`; a failure carries the tails of LiveKit's and the token server's logs. */
+  async function withLogs(body) {
+    try {
+      await body();
+    } catch (error) {
+      error.message += `\n--- LiveKit log ---\n${tail(livekit.log())}\n--- token server log ---\n${tail(server.log(), 20)}`;
+      throw error;
+    }
+  }
+
+  /** One person: a browser context of their own, the page opened from an LMS-style link. */
+  async function openAs(view, { room, user, name }, base = server.url) {
+    const context = await chromium.newContext();
+    await context.addInitScript(recordPeerConnections);
+    const page = await context.newPage();
+    const pageErrors = [];
+    page.on('pageerror', (error) => pageErrors.push(error));
+    const query = new URLSearchParams({ view, room, user, ...(name === undefined ? {} : { name }) });
+    const response = await page.goto(`${base}/?${query}`, { timeout: 15_000 });
+    assert.equal(response?.status(), 200);
+    await page.getByRole('heading', { name: 'OpenConnect Video' }).waitFor();
+    return { page, context, pageErrors };
+  }
+
+  async function waitConnected(page) {
+    await page.getByTestId('connection-state').filter({ hasText: /^connected$/ }).waitFor({ timeout: 30_000 });
+  }
+
+  /**
+   * The page shows `name`'s camera and it is really playing: the remote <video> has a size and
+   * its currentTime advances.
+   */
+  async function assertRemoteVideoPlays(page, name) {
+    const tile = page.locator('section[aria-label="Other participants"] .lk-participant-tile', { hasText: name });
+    await tile.waitFor({ timeout: 30_000 });
+    const video = tile.locator('video');
+    await page.waitForFunction(
+      (element) => element.videoWidth > 0 && element.currentTime > 0,
+      await video.elementHandle({ timeout: 30_000 }),
+      { timeout: 30_000 },
+    );
+    const first = await video.evaluate((element) => ({ time: element.currentTime, width: element.videoWidth }));
+    await page.waitForTimeout(1_500);
+    const later = await video.evaluate((element) => element.currentTime);
+    assert.ok(first.width > 0, `${name}'s video has a width`);
+    assert.ok(later - first.time > 0.5, `${name}'s video plays: currentTime ${first.time} then ${later}`);
+  }
+
+  /** What the page's peer connections have received: audio samples and energy, video frames. */
+  async function receivedMedia(page) {
+    return page.evaluate(async () => {
+      const totals = { audioSamples: 0, audioEnergy: 0, videoFrames: 0 };
+      for (const pc of globalThis.e2ePeerConnections ?? []) {
+        if (pc.connectionState === 'closed') {
+          continue;
+        }
+        (await pc.getStats()).forEach((stat) => {
+          if (stat.type === 'inbound-rtp' && stat.kind === 'audio') {
+            totals.audioSamples += stat.totalSamplesReceived ?? 0;
+            totals.audioEnergy += stat.totalAudioEnergy ?? 0;
+          } else if (stat.type === 'inbound-rtp' && stat.kind === 'video') {
+            totals.videoFrames += stat.framesDecoded ?? 0;
+          }
+        });
+      }
+      return totals;
+    });
+  }
+
+  /** Audio is received: samples keep arriving and they are not silence (Chromium's fake beep). */
+  async function assertAudioReceived(page, who) {
+    const first = await receivedMedia(page);
+    await page.waitForTimeout(1_000);
+    const later = await receivedMedia(page);
+    assert.ok(later.audioSamples > first.audioSamples, `${who} receives audio samples: ${JSON.stringify([first, later])}`);
+    assert.ok(later.audioEnergy > 0, `${who} receives sound, not silence: ${JSON.stringify(later)}`);
+  }
+
+  /**
+   * The server's own view, through livekit-api's RoomService client (a Rust test): exactly these
+   * `identity:role` pairs are in `room` within `withinSecs`, each with its role's permissions.
+   */
+  async function assertServerLists(room, expect, withinSecs = 10) {
+    // `--workspace`, as the test command's `cargo test --workspace`: the same feature resolution,
+    // so the test binary built there is reused instead of rebuilt (minutes on 2 cores).
+    const args = ['test', '-q', '--workspace', '--test', 'real_server', '--locked', '--',
+      '--ignored', '--exact', 'participants_match_the_browsers'];
+    try {
+      await run('cargo', args, {
+        cwd: REPO_ROOT,
+        timeout: 15 * 60_000,
+        env: {
+          ...process.env,
+          LIVEKIT_URL: livekit.url,
+          LIVEKIT_API_KEY: livekit.apiKey,
+          LIVEKIT_API_SECRET: livekit.apiSecret,
+          LIVE_ROOM: room,
+          LIVE_ROOM_EXPECT: expect,
+          LIVE_ROOM_PARTICIPANT_SOURCES: PARTICIPANT_SOURCES,
+          LIVE_ROOM_WITHIN_SECS: String(withinSecs),
+        },
+      });
+    } catch (error) {
+      assert.fail(`the server's view of ${room} is not ${expect}:\n${error.stdout ?? ''}\n${error.stderr ?? ''}`);
+    }
+  }
+
+  async function fetchTicket(query) {
+    const response = await fetch(`${server.url}${TOKEN_PATH}?${new URLSearchParams(query)}`);
+    assert.equal(response.status, 200, await response.clone().text());
+    return response.json();
+  }
+
+  test('instructor and student see and hear each other; the server agrees; leaving removes the student', { timeout: 180_000 }, () =>
+    withLogs(async () => {
+      const room = 'physics-101';
+      const host = await openAs('instructor', { room, user: 'prof-ada', name: 'Ada Lovelace' });
+      const student = await openAs('student', { room, user: 'student-bob', name: 'Bob Brown' });
+      try {
+        await host.page.getByRole('button', { name: 'Start Live Session' }).click();
+        await waitConnected(host.page);
+        await student.page.getByRole('button', { name: 'Join' }).click();
+        await waitConnected(student.page);
+
+        // Each page shows the other's video, really playing, and receives the other's sound.
+        await assertRemoteVideoPlays(host.page, 'Bob Brown');
+        await assertRemoteVideoPlays(student.page, 'Ada Lovelace');
+        await assertAudioReceived(host.page, 'the instructor');
+        await assertAudioReceived(student.page, 'the student');
+        for (const { page } of [host, student]) {
+          assert.match(await page.getByTestId('participants').innerText(), /^2 in the room/);
+        }
+        await host.page.screenshot({ path: join(SCREENSHOTS, 'openconnect-meeting-instructor.png') });
+        await student.page.screenshot({ path: join(SCREENSHOTS, 'openconnect-meeting-student.png') });
+
+        // The server lists both, with the permissions of their roles and the tracks they publish.
+        await assertServerLists(room, 'prof-ada:host,student-bob:participant');
+
+        // The student leaves: the server drops them within a few seconds, the instructor's page too.
+        await student.page.getByRole('button', { name: 'Leave' }).click();
+        await student.page.getByText('You left the live session.').waitFor();
+        await assertServerLists(room, 'prof-ada:host', 5);
+        await host.page.getByText('Waiting for others to join…').waitFor({ timeout: 10_000 });
+        assert.match(await host.page.getByTestId('participants').innerText(), /^1 in the room/);
+        assert.deepEqual([...host.pageErrors, ...student.pageErrors], [], 'no uncaught errors in the pages');
+      } finally {
+        await host.context.close();
+        await student.context.close();
+      }
+    }));
+
+  test('a viewer sees and hears the instructor, publishes nothing, and the server refuses its publish request', { timeout: 180_000 }, () =>
+    withLogs(async () => {
+      const room = 'open-lecture';
+      const host = await openAs('instructor', { room, user: 'prof-ada', name: 'Ada Lovelace' });
+      const viewer = await openAs('viewer', { room, user: 'observer-cy', name: 'Cy Observer' });
+      try {
+        await host.page.getByRole('button', { name: 'Start Live Session' }).click();
+        await waitConnected(host.page);
+        await viewer.page.getByRole('button', { name: 'Watch' }).click();
+        await waitConnected(viewer.page);
+
+        await assertRemoteVideoPlays(viewer.page, 'Ada Lovelace');
+        await assertAudioReceived(viewer.page, 'the viewer');
+        assert.equal(await viewer.page.locator('.controls button[data-lk-source]').count(), 0,
+          'a viewer gets no camera or microphone controls');
+        // The instructor's page lists the viewer, with no video of theirs to show.
+        assert.match(await host.page.getByTestId('participants').innerText(), /^2 in the room: .*Cy Observer/);
+        await assertServerLists(room, 'prof-ada:host,observer-cy:viewer');
+
+        // A client that asks anyway (LiveKit's own signalling messages, sent directly, since the
+        // page's client refuses to ask): the server answers NOT_ALLOWED.
+        const ticket = await fetchTicket({ room, user: 'observer-dee', role: 'viewer' });
+        const signal = await signalJoin(livekit.url, ticket.token);
+        try {
+          assert.equal(signal.join.room?.name, room);
+          assert.equal(signal.join.participant?.permission?.canPublish, false, 'the server tells the viewer it may not publish');
+          signal.requestPublishMicrophone('e2e-viewer-microphone');
+          const answer = await signal.next('the answer to the publish request', (message) =>
+            message.message.case === 'requestResponse' ? message.message.value : undefined,
+          );
+          assert.equal(answer.reason, RequestResponse_Reason.NOT_ALLOWED, `answer: ${RequestResponse_Reason[answer.reason]}`);
+          assert.equal(answer.request.case, 'addTrack');
+          const published = await signal.next('a track published', (message) =>
+            message.message.case === 'trackPublished' ? message.message.value : undefined, 1_000).catch(() => undefined);
+          assert.equal(published, undefined, 'no track was published');
+        } finally {
+          signal.close();
+        }
+        assert.deepEqual([...host.pageErrors, ...viewer.pageErrors], []);
+      } finally {
+        await host.context.close();
+        await viewer.context.close();
+      }
+    }));
+
+  test('the server refuses a token signed with another secret, an expired one, and one edited to another room; the page says so', { timeout: 180_000 }, () =>
+    withLogs(async () => {
+      // (1) A token server configured with a secret that is not LiveKit's.
+      const misconfigured = await startTokenServer({
+        livekitUrl: livekit.url,
+        apiKey: livekit.apiKey,
+        apiSecret: 'not-the-livekit-secret-0123456789abcdefgh',
+        webDistDir: join(WEB_ROOT, 'dist'),
+      });
+      const wrongKey = await openAs('instructor', { room: 'physics-101', user: 'prof-ada' }, misconfigured.url);
+      try {
+        await wrongKey.page.getByRole('button', { name: 'Start Live Session' }).click();
+        await assertRefusedShown(wrongKey.page);
+        await wrongKey.page.screenshot({ path: join(SCREENSHOTS, 'openconnect-meeting-refused.png') });
+      } finally {
+        await wrongKey.context.close();
+        await misconfigured.stop();
+      }
+
+      // (2) An expired token (LiveKit allows one minute of clock skew: this one expired two
+      // minutes ago), handed to the page as if the token server's clock were wrong.
+      const late = await openAs('student', { room: 'physics-101', user: 'student-eve' });
+      try {
+        await late.page.route(`**${TOKEN_PATH}?*`, async (route) => {
+          const response = await route.fetch();
+          const ticket = await response.json();
+          const claims = decodeJwt(ticket.token);
+          const now = Math.floor(Date.now() / 1000);
+          ticket.token = await new SignJWT({ ...claims, nbf: now - 3600, exp: now - 120 })
+            .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+            .sign(new TextEncoder().encode(livekit.apiSecret));
+          await route.fulfill({ response, json: ticket });
+        });
+        await late.page.getByRole('button', { name: 'Join' }).click();
+        await assertRefusedShown(late.page);
+      } finally {
+        await late.context.close();
+      }
+
+      // (3) A token admits to its own room only: LiveKit puts its holder in room A, and the same
+      // token with its claims edited to name room B no longer verifies.
+      const ticket = await fetchTicket({ room: 'room-a', user: 'student-mallory', role: 'participant' });
+      const signal = await signalJoin(livekit.url, ticket.token);
+      assert.equal(signal.join.room?.name, 'room-a');
+      signal.close();
+      const [header, claims, signature] = ticket.token.split('.');
+      const edited = Buffer.from(
+        Buffer.from(claims, 'base64url').toString('utf8').replace('"room-a"', '"room-b"'),
+      ).toString('base64url');
+      await assert.rejects(signalJoin(livekit.url, `${header}.${edited}.${signature}`), { status: 401 });
+    }));
+
+  /** The page shows the video server's refusal clearly, and stays usable. */
+  async function assertRefusedShown(page) {
+    const errorArea = page.getByTestId('session-error');
+    await errorArea.waitFor({ timeout: 30_000 });
+    const shown = await errorArea.innerText();
+    assert.match(shown, /The video server refused your access/);
+    assert.match(shown, /expired, or it was not signed with this video server's key/);
+    assert.match(shown, /HTTP 401/);
+    assert.doesNotMatch(shown, /eyJ[\w-]*\./, 'the refused token is not shown (LiveKit echoes it in its error)');
+    assert.equal(await page.getByTestId('error-code').innerText(), 'not_allowed');
+    assert.equal(await page.getByTestId('connection-state').innerText(), 'disconnected');
+  }
+});

@@ -1,0 +1,263 @@
+//! Provider-neutral session events: what a video provider reports about rooms and participants.
+//!
+//! A provider (LiveKit through its webhooks, for example) turns each of its notifications into
+//! one [`SessionEvent`]: a room started or finished, a participant joined, left, or never finished
+//! connecting. Consumers such as attendance tracking fold these events into sessions; they never
+//! see the provider's wire format.
+//!
+//! Providers deliver notifications at least once and in no guaranteed order, so every event
+//! carries the provider's own [`EventId`] (the same notification delivered twice has the same id)
+//! and the time it happened at the provider ([`SessionEvent::at`]), not the time it arrived.
+//!
+//! # Example
+//!
+//! ```
+//! use std::time::{Duration, SystemTime};
+//! use video_core::{EventId, ParticipantIdentity, RoomName, SessionEvent, SessionEventKind};
+//! use video_core::{ParticipantEvent, Role};
+//!
+//! let joined = SessionEvent {
+//!     id: EventId::parse("EV_3fGh7Lq")?,
+//!     room: RoomName::parse("physics-101")?,
+//!     at: SystemTime::UNIX_EPOCH + Duration::from_secs(1_760_000_000),
+//!     kind: SessionEventKind::ParticipantJoined(
+//!         ParticipantEvent::new(ParticipantIdentity::parse("student-42")?)
+//!             .with_role(Role::Participant),
+//!     ),
+//! };
+//! assert_eq!(joined.kind.name(), "participant_joined");
+//! assert_eq!(joined.participant().map(|p| p.identity.as_str()), Some("student-42"));
+//! # Ok::<(), video_core::NameError>(())
+//! ```
+
+use std::fmt;
+use std::time::SystemTime;
+
+use crate::names::{DisplayName, NameError, ParticipantIdentity, RoomName, check};
+use crate::role::Role;
+
+macro_rules! provider_id {
+    ($(#[$meta:meta])* $name:ident) => {
+        $(#[$meta])*
+        ///
+        /// Accepted exactly when it follows the rules of [`names`](crate::names): not empty, at
+        /// most [`MAX_NAME_BYTES`](crate::MAX_NAME_BYTES) bytes of UTF-8, no control character.
+        #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name(String);
+
+        impl $name {
+            /// Parses a provider's id, accepting it only if it follows the rules above.
+            pub fn parse(value: impl Into<String>) -> Result<Self, NameError> {
+                let value = value.into();
+                check(&value)?;
+                Ok(Self(value))
+            }
+
+            /// The validated value.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+
+            /// Consumes the id and returns the validated value.
+            pub fn into_string(self) -> String {
+                self.0
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_tuple(stringify!($name)).field(&self.0).finish()
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = NameError;
+
+            fn from_str(value: &str) -> Result<Self, NameError> {
+                Self::parse(value)
+            }
+        }
+    };
+}
+
+provider_id!(
+    /// The provider's id of one notification, e.g. LiveKit's webhook event `id`. A notification
+    /// delivered twice carries the same id, which is what makes consuming events idempotent.
+    EventId
+);
+provider_id!(
+    /// The provider's id of one connection of a participant, e.g. LiveKit's participant `sid`.
+    /// A participant who leaves and joins again has a new one.
+    ParticipantSessionId
+);
+
+/// One thing that happened in a room, as reported by a video provider.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionEvent {
+    /// The provider's id of this notification (the same for every delivery of it).
+    pub id: EventId,
+    /// The room it happened in.
+    pub room: RoomName,
+    /// When it happened at the provider (not when it was delivered).
+    pub at: SystemTime,
+    /// What happened.
+    pub kind: SessionEventKind,
+}
+
+impl SessionEvent {
+    /// The participant the event is about, for participant events.
+    pub fn participant(&self) -> Option<&ParticipantEvent> {
+        self.kind.participant()
+    }
+}
+
+/// What happened: the five kinds of event attendance is built from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SessionEventKind {
+    /// The room was created and a session of it began.
+    RoomStarted,
+    /// The session of the room ended (the last participant left, or it was closed); anyone
+    /// still reported as connected is no longer.
+    RoomFinished,
+    /// A participant's connection was established (its media is up).
+    ParticipantJoined(ParticipantEvent),
+    /// A participant left, or was disconnected or removed.
+    ParticipantLeft(ParticipantEvent),
+    /// A participant's connection was given up before it was established (or while it was):
+    /// such a participant may never have been reported as joined.
+    ParticipantConnectionAborted(ParticipantEvent),
+}
+
+impl SessionEventKind {
+    /// The kind's stable name: `room_started`, `room_finished`, `participant_joined`,
+    /// `participant_left` or `participant_connection_aborted`.
+    pub const fn name(&self) -> &'static str {
+        match self {
+            SessionEventKind::RoomStarted => "room_started",
+            SessionEventKind::RoomFinished => "room_finished",
+            SessionEventKind::ParticipantJoined(_) => "participant_joined",
+            SessionEventKind::ParticipantLeft(_) => "participant_left",
+            SessionEventKind::ParticipantConnectionAborted(_) => "participant_connection_aborted",
+        }
+    }
+
+    /// The participant the event is about, for participant events.
+    pub fn participant(&self) -> Option<&ParticipantEvent> {
+        match self {
+            SessionEventKind::RoomStarted | SessionEventKind::RoomFinished => None,
+            SessionEventKind::ParticipantJoined(p)
+            | SessionEventKind::ParticipantLeft(p)
+            | SessionEventKind::ParticipantConnectionAborted(p) => Some(p),
+        }
+    }
+}
+
+/// Who a participant event is about.
+///
+/// Built with [`ParticipantEvent::new`] and the consuming `with_*` methods; what the provider
+/// did not report stays `None`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParticipantEvent {
+    /// The participant's stable identity (the one in the join token).
+    pub identity: ParticipantIdentity,
+    /// The provider's id of this connection, when it reports one.
+    pub session_id: Option<ParticipantSessionId>,
+    /// The name shown to others, when the provider reports one.
+    pub display_name: Option<DisplayName>,
+    /// The participant's role, when the provider reports one (e.g. from token metadata).
+    pub role: Option<Role>,
+}
+
+impl ParticipantEvent {
+    /// An event about `identity`, with nothing else known yet.
+    pub fn new(identity: ParticipantIdentity) -> Self {
+        Self {
+            identity,
+            session_id: None,
+            display_name: None,
+            role: None,
+        }
+    }
+
+    /// Sets the provider's id of this connection.
+    pub fn with_session_id(mut self, session_id: ParticipantSessionId) -> Self {
+        self.session_id = Some(session_id);
+        self
+    }
+
+    /// Sets the display name.
+    pub fn with_display_name(mut self, display_name: DisplayName) -> Self {
+        self.display_name = Some(display_name);
+        self
+    }
+
+    /// Sets the role.
+    pub fn with_role(mut self, role: Role) -> Self {
+        self.role = Some(role);
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_follow_the_name_rules() {
+        assert_eq!(
+            EventId::parse("EV_1").map(|id| id.into_string()),
+            Ok("EV_1".to_owned())
+        );
+        assert_eq!(EventId::parse(""), Err(NameError::Empty));
+        assert_eq!(
+            ParticipantSessionId::parse("PA_\n"),
+            Err(NameError::ControlCharacter { index: 3 })
+        );
+        assert_eq!(
+            "x".repeat(257).parse::<EventId>(),
+            Err(NameError::TooLong { len: 257 })
+        );
+    }
+
+    #[test]
+    fn kinds_have_stable_names_and_participants() {
+        let who = ParticipantEvent::new(
+            ParticipantIdentity::parse("u1").unwrap_or_else(|e| panic!("{e}")),
+        );
+        let kinds = [
+            (SessionEventKind::RoomStarted, "room_started", false),
+            (SessionEventKind::RoomFinished, "room_finished", false),
+            (
+                SessionEventKind::ParticipantJoined(who.clone()),
+                "participant_joined",
+                true,
+            ),
+            (
+                SessionEventKind::ParticipantLeft(who.clone()),
+                "participant_left",
+                true,
+            ),
+            (
+                SessionEventKind::ParticipantConnectionAborted(who.clone()),
+                "participant_connection_aborted",
+                true,
+            ),
+        ];
+        for (kind, name, has_participant) in kinds {
+            assert_eq!(kind.name(), name);
+            assert_eq!(kind.participant().is_some(), has_participant, "{name}");
+        }
+    }
+}

@@ -1,0 +1,176 @@
+//! LiveKit's webhooks, verified and turned into provider-neutral [`SessionEvent`]s.
+//!
+//! LiveKit posts each event as protobuf JSON (`application/webhook+json`) and signs it with a
+//! JWT in the `Authorization` header (no `Bearer` prefix), issued by one of its API keys, whose
+//! `sha256` claim is the base64 SHA-256 of the body. [`LiveKitWebhooks::receive`] checks all of it
+//! with `livekit-api`'s `WebhookReceiver` over the raw body and header, then converts the five
+//! events attendance needs (`room_started`, `room_finished`, `participant_joined`,
+//! `participant_left`, `participant_connection_aborted`); every other event is
+//! [`WebhookEvent::Ignored`], explicitly.
+//!
+//! The participant's role comes from the [`ROLE_ATTRIBUTE`] attribute that
+//! [`LiveKitProvider`](crate::LiveKitProvider) puts in every token it mints; LiveKit reports a
+//! participant's attributes with each participant event.
+//!
+//! # Example
+//!
+//! ```
+//! use video_livekit::{LiveKitSettings, webhooks::{LiveKitWebhooks, WebhookError}};
+//!
+//! let settings = LiveKitSettings::new(
+//!     "wss://video.example.edu",
+//!     "APIexample",
+//!     "a-secret-of-at-least-32-characters-long".into(),
+//! )?;
+//! let webhooks = LiveKitWebhooks::new(&settings);
+//! // A body whose Authorization header was not issued by this key pair is refused.
+//! let refused = webhooks.receive(r#"{"event":"room_started"}"#, "not-a-jwt");
+//! assert!(matches!(refused, Err(WebhookError::Unauthorized(_))));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use std::fmt;
+use std::time::{Duration, SystemTime};
+
+use livekit_api::access_token::TokenVerifier;
+use livekit_api::webhooks::{self as lk, WebhookReceiver};
+use livekit_protocol::ParticipantInfo;
+use secrecy::ExposeSecret;
+use video_core::{
+    DisplayName, EventId, ParticipantEvent, ParticipantIdentity, ParticipantSessionId, Role,
+    RoomName, SessionEvent, SessionEventKind,
+};
+
+use crate::LiveKitSettings;
+
+/// The participant attribute that carries the [`Role`] in every token this crate mints
+/// (`host`, `participant` or `viewer`).
+pub const ROLE_ATTRIBUTE: &str = "openconnect.role";
+
+/// What one verified webhook delivery means.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WebhookEvent {
+    /// One of the five events attendance is built from.
+    Session(SessionEvent),
+    /// Another LiveKit event (track published, egress, …): verified, and deliberately ignored.
+    Ignored {
+        /// LiveKit's event name, e.g. `track_published`.
+        event: String,
+    },
+}
+
+/// Why a webhook delivery was refused. The messages name no participant and no token.
+#[derive(Debug, thiserror::Error)]
+pub enum WebhookError {
+    /// The `Authorization` header is missing, not a JWT of this key pair, expired, or its
+    /// `sha256` claim does not match the body.
+    #[error("the webhook's signature does not verify: {0}")]
+    Unauthorized(&'static str),
+    /// Signed correctly, but not a LiveKit event this crate can read (a missing room or
+    /// participant, an invalid name or id).
+    #[error("the webhook's body is not a usable LiveKit event: {0}")]
+    Malformed(&'static str),
+}
+
+/// Verifies LiveKit's webhooks with the deployment's API key and secret.
+#[derive(Clone)]
+pub struct LiveKitWebhooks {
+    receiver: WebhookReceiver,
+}
+
+impl fmt::Debug for LiveKitWebhooks {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LiveKitWebhooks").finish_non_exhaustive()
+    }
+}
+
+impl LiveKitWebhooks {
+    /// A receiver for the webhooks LiveKit signs with `settings`' key pair (LiveKit's
+    /// `webhook.api_key` must be that key).
+    pub fn new(settings: &LiveKitSettings) -> Self {
+        let verifier =
+            TokenVerifier::with_api_key(settings.api_key(), settings.api_secret().expose_secret());
+        Self {
+            receiver: WebhookReceiver::new(verifier),
+        }
+    }
+
+    /// Verifies one delivery (the raw body and the raw `Authorization` header; a `Bearer `
+    /// prefix that a proxy may add is accepted) and converts it.
+    pub fn receive(&self, body: &str, authorization: &str) -> Result<WebhookEvent, WebhookError> {
+        let token = authorization
+            .strip_prefix("Bearer ")
+            .unwrap_or(authorization);
+        let event = self
+            .receiver
+            .receive(body, token)
+            .map_err(|error| match error {
+                lk::WebhookError::InvalidData(_) => {
+                    WebhookError::Malformed("not LiveKit's protobuf JSON")
+                }
+                lk::WebhookError::InvalidSignature | lk::WebhookError::InvalidBase64(_) => {
+                    WebhookError::Unauthorized("the body's SHA-256 is not the signed one")
+                }
+                lk::WebhookError::InvalidAuth(_) => {
+                    WebhookError::Unauthorized("not a valid token of this key pair")
+                }
+            })?;
+        convert(event)
+    }
+}
+
+fn convert(event: livekit_protocol::WebhookEvent) -> Result<WebhookEvent, WebhookError> {
+    let participant = |info: Option<&ParticipantInfo>| participant_event(info);
+    let kind = match event.event.as_str() {
+        "room_started" => SessionEventKind::RoomStarted,
+        "room_finished" => SessionEventKind::RoomFinished,
+        "participant_joined" => {
+            SessionEventKind::ParticipantJoined(participant(event.participant.as_ref())?)
+        }
+        "participant_left" => {
+            SessionEventKind::ParticipantLeft(participant(event.participant.as_ref())?)
+        }
+        "participant_connection_aborted" => {
+            SessionEventKind::ParticipantConnectionAborted(participant(event.participant.as_ref())?)
+        }
+        _ => return Ok(WebhookEvent::Ignored { event: event.event }),
+    };
+    let room = event
+        .room
+        .as_ref()
+        .ok_or(WebhookError::Malformed("no room"))?;
+    let created_at =
+        u64::try_from(event.created_at).map_err(|_| WebhookError::Malformed("createdAt < 0"))?;
+    Ok(WebhookEvent::Session(SessionEvent {
+        id: EventId::parse(event.id).map_err(|_| WebhookError::Malformed("invalid event id"))?,
+        room: RoomName::parse(room.name.clone())
+            .map_err(|_| WebhookError::Malformed("invalid room name"))?,
+        at: SystemTime::UNIX_EPOCH + Duration::from_secs(created_at),
+        kind,
+    }))
+}
+
+fn participant_event(info: Option<&ParticipantInfo>) -> Result<ParticipantEvent, WebhookError> {
+    let info = info.ok_or(WebhookError::Malformed("no participant"))?;
+    let identity = ParticipantIdentity::parse(info.identity.clone())
+        .map_err(|_| WebhookError::Malformed("invalid participant identity"))?;
+    let mut participant = ParticipantEvent::new(identity);
+    if let Ok(sid) = ParticipantSessionId::parse(info.sid.clone()) {
+        participant = participant.with_session_id(sid);
+    }
+    if let Ok(name) = DisplayName::parse(info.name.clone()) {
+        participant = participant.with_display_name(name);
+    }
+    if let Some(role) = info
+        .attributes
+        .get(ROLE_ATTRIBUTE)
+        .and_then(|role| role.parse::<Role>().ok())
+    {
+        participant = participant.with_role(role);
+    }
+    Ok(participant)
+}
+
+#[cfg(test)]
+#[path = "webhooks_tests.rs"]
+mod tests;
