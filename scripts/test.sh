@@ -7,6 +7,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CI="${CI:-true}" INSTA_UPDATE=no CARGO_TERM_COLOR=never RUST_BACKTRACE=1
+# Every token server this run starts keeps its attendance database here, not in the work tree.
+DATA_DIR="$(mktemp -d)"
+export DATA_DIR
+trap 'rm -rf "$DATA_DIR"' EXIT
 
 passed=0
 step() {

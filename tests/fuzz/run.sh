@@ -130,7 +130,8 @@ trap cleanup EXIT
 # The server: loopback, any free port, rate limits off (thousands of requests come from one
 # address; FUZZ_EXTRA_ENV may turn them back on), the caller's extra settings (never HOST or PORT).
 : >"$WORK/server.log" # exists before the first read below, whenever the child opens it
-env -u LISTEN_FDS -u LISTEN_PID RUST_LOG=info \
+mkdir -p "$WORK/data"
+env -u LISTEN_FDS -u LISTEN_PID RUST_LOG=info DATA_DIR="$WORK/data" \
     RATE_LIMIT_IP_PER_MINUTE=0 RATE_LIMIT_IDENTITY_PER_MINUTE=0 \
     "${extra_env[@]}" HOST=127.0.0.1 PORT=0 \
     "$BIN" >"$WORK/server.out" 2>"$WORK/server.log" &

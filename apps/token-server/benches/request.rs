@@ -235,7 +235,7 @@ fn in_process(c: &mut Criterion) {
     let peer: SocketAddr = "127.0.0.1:40000".parse().expect("address");
     for mode in modes() {
         let config = bench_config(&mode);
-        let factory = AppFactory::new(&config, config.provider.build()).expect("app factory");
+        let factory = AppFactory::new(&config, config.provider.build(), None).expect("app factory");
         let app = runtime.block_on(test::init_service(factory.app()));
         let request = || {
             let request = TestRequest::get().uri(TOKEN_TARGET).peer_addr(peer);

@@ -1,4 +1,4 @@
-//! The command line: `serve` (the default), `check-config`, `mint` and `openapi`.
+//! The command line: `serve` (the default), `check-config`, `mint`, `openapi` and `migrate`.
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -51,6 +51,8 @@ enum Command {
     },
     /// Print the OpenAPI document as this configuration serves it at /api-docs/openapi.json.
     Openapi,
+    /// Create or update the attendance database's tables (as startup does), then exit.
+    Migrate,
 }
 
 /// Runs the command line and returns the process exit status.
@@ -69,6 +71,7 @@ pub fn main() -> ExitCode {
             role,
             ttl_hours,
         } => mint(&room, &user, name, &role, ttl_hours),
+        Command::Migrate => migrate(),
         Command::Openapi => load_config().map(|config| {
             print(&crate::openapi::openapi_json(config.auth.mode()));
         }),
@@ -100,7 +103,7 @@ fn load_config() -> anyhow::Result<ServerConfig> {
 fn serve() -> anyhow::Result<()> {
     let config = load_config()?;
     actix_web::rt::System::new().block_on(async move {
-        let application = Application::build(&config).with_context(|| {
+        let application = Application::build(&config).await.with_context(|| {
             if config.socket_activation {
                 "could not start on the socket passed with LISTEN_FDS".to_owned()
             } else {
@@ -128,6 +131,22 @@ fn serve() -> anyhow::Result<()> {
         log::info!("stopped");
         Ok(())
     })
+}
+
+fn migrate() -> anyhow::Result<()> {
+    let config = load_config()?;
+    actix_web::rt::System::new().block_on(async {
+        let store = config.attendance.open().await.context(
+            "the attendance database could not be opened or migrated (DATA_DIR, DATABASE_URL)",
+        )?;
+        store.close().await;
+        anyhow::Ok(())
+    })?;
+    print(&format!(
+        "attendance database up to date: {}\n",
+        config.attendance.describe().join(", ")
+    ));
+    Ok(())
 }
 
 fn check_config() -> anyhow::Result<()> {

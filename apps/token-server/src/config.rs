@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use url::{Host, Url};
 use video_core::config::{AppEnv, ConfigError, Environment, Settings};
 
+use crate::attendance::AttendanceConfig;
 use crate::auth::AuthConfig;
 use crate::providers::{self, ProviderConfig};
 use crate::rate_limit::RateLimitConfig;
@@ -30,6 +31,8 @@ pub struct ServerConfig {
     pub cors_allowed_origins: Vec<String>,
     /// `RATE_LIMIT_*`: limits on the token endpoint.
     pub rate_limits: RateLimitConfig,
+    /// Attendance storage: `DATA_DIR` or `DATABASE_URL`, and `ATTENDANCE_RETENTION_DAYS`.
+    pub attendance: AttendanceConfig,
     /// `LISTEN_FDS` is set: listen on the socket a supervisor (systemd, or any process that
     /// follows its socket-activation protocol) passed as file descriptor 3, not on `HOST:PORT`.
     pub socket_activation: bool,
@@ -82,6 +85,7 @@ impl ServerConfig {
             auth: AuthConfig::from_env(env, settings.app_env)?,
             cors_allowed_origins: cors_origins(env.get("CORS_ALLOWED_ORIGINS")?)?,
             rate_limits: RateLimitConfig::from_env(env)?,
+            attendance: AttendanceConfig::from_env(env)?,
             socket_activation,
         })
     }
@@ -128,6 +132,7 @@ impl ServerConfig {
             self.cors_allowed_origins.join(",")
         ));
         lines.extend(self.rate_limits.describe());
+        lines.extend(self.attendance.describe());
         lines
     }
 }

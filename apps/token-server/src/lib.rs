@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 #![deny(missing_docs)]
 
+pub mod attendance;
 pub mod auth;
 pub mod cli;
 pub mod config;

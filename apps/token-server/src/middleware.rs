@@ -12,8 +12,13 @@ use actix_web::{HttpMessage, ResponseError};
 use crate::problem::ApiError;
 use crate::telemetry;
 
-/// The largest request body accepted (the API takes none; this is for stray clients).
+/// The largest request body accepted (the API takes none but webhooks; this is for stray
+/// clients).
 pub const MAX_BODY_BYTES: u64 = 4096;
+/// The largest webhook body accepted (LiveKit's events are a few KiB).
+pub const MAX_WEBHOOK_BODY_BYTES: u64 = 65_536;
+/// Where the provider's webhooks are posted; the only path that takes a body.
+pub(crate) const WEBHOOK_PATH_PREFIX: &str = "/api/video/webhooks/";
 
 /// CORS for the configured origins only: `GET` with an `Authorization` header; preflight
 /// answers are cached for an hour.
@@ -26,17 +31,22 @@ pub(crate) fn cors(origins: &[String]) -> Cors {
         .max_age(3600)
 }
 
-/// The API takes no request body: refuse a declared body over the bound, or a chunked one,
-/// before anything reads it.
+/// The API takes no request body but webhooks: refuse a declared body over the bound of its
+/// path, or a chunked one, before anything reads it.
 pub(crate) async fn refuse_request_bodies(
     request: ServiceRequest,
     next: Next<BoxBody>,
 ) -> Result<ServiceResponse<EitherBody<BoxBody>>, actix_web::Error> {
+    let bound = if request.path().starts_with(WEBHOOK_PATH_PREFIX) {
+        MAX_WEBHOOK_BODY_BYTES
+    } else {
+        MAX_BODY_BYTES
+    };
     let headers = request.headers();
     let too_long = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.parse::<u64>().map_or(true, |n| n > MAX_BODY_BYTES));
+        .is_some_and(|v| v.parse::<u64>().map_or(true, |n| n > bound));
     if too_long || headers.contains_key(header::TRANSFER_ENCODING) {
         let response = ApiError::PayloadTooLarge.error_response();
         return Ok(request.into_response(response).map_into_right_body());

@@ -4,7 +4,9 @@
 
 use actix_web::App;
 use utoipa::openapi::Required;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::security::{
+    ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
+};
 use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::AppExt;
 
@@ -26,6 +28,8 @@ use crate::routes;
     modifiers(&BearerAuth),
     tags(
         (name = "tokens", description = "Join tickets for video rooms."),
+        (name = "attendance", description = "Who attended a room, and for how long."),
+        (name = "webhooks", description = "The video provider's signed room and participant events."),
         (name = "health", description = "Liveness and readiness probes.")
     )
 )]
@@ -47,6 +51,14 @@ impl Modify for BearerAuth {
             .build();
         if let Some(components) = openapi.components.as_mut() {
             components.add_security_scheme("bearer", SecurityScheme::Http(scheme));
+            components.add_security_scheme(
+                "provider_signature",
+                SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                    "Authorization",
+                    "The video provider's signature of the body: for LiveKit a JWT of its API \
+                     key pair (no `Bearer` prefix) whose `sha256` claim is the body's SHA-256.",
+                ))),
+            );
         }
     }
 }
@@ -68,12 +80,15 @@ pub(crate) fn for_mode(
     mut document: utoipa::openapi::OpenApi,
     auth_mode: AuthMode,
 ) -> utoipa::openapi::OpenApi {
-    let token = document
-        .paths
-        .paths
-        .get_mut("/api/video/token")
-        .and_then(|item| item.get.as_mut());
-    if let Some(operation) = token {
+    for path in ["/api/video/token", "/api/video/rooms/{room}/attendance"] {
+        let Some(operation) = document
+            .paths
+            .paths
+            .get_mut(path)
+            .and_then(|item| item.get.as_mut())
+        else {
+            continue;
+        };
         if !auth_mode.identifies_the_user() {
             for parameter in operation.parameters.iter_mut().flatten() {
                 if parameter.name == "user" {

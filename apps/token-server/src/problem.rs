@@ -19,7 +19,8 @@ use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::schema::{Object, Type};
 use utoipa::openapi::{Ref, RefOr, Response, ResponseBuilder};
 
-use video_core::{NameError, ProviderError};
+use video_attendance::AttendanceError;
+use video_core::{NameError, ProviderError, ReceiveError};
 
 use crate::query::QueryDecodeError;
 
@@ -86,9 +87,9 @@ pub enum ApiError {
     /// No such resource.
     #[error("not found")]
     NotFound,
-    /// The resource exists but not with this method.
+    /// The resource exists but not with this method; it answers the one named.
     #[error("method not allowed")]
-    MethodNotAllowed,
+    MethodNotAllowed(&'static str),
     /// The provider could not issue a ticket.
     #[error("the provider could not issue a ticket")]
     Provider(#[source] ProviderError),
@@ -110,6 +111,24 @@ pub enum ApiError {
     /// The request has a body larger than the API accepts.
     #[error("request body too large")]
     PayloadTooLarge,
+    /// A provider's webhook whose signature does not verify, or that is no usable event.
+    #[error("webhook refused")]
+    Webhook(#[source] ReceiveError),
+    /// A webhook body that is not UTF-8 text.
+    #[error("webhook body is not UTF-8")]
+    WebhookNotText,
+    /// The caller may not read this room's attendance: neither the LMS back end nor a host of it.
+    #[error("not a host of this room")]
+    NotRoomHost,
+    /// `from` or `until` is not an RFC 3339 time, or `from` is not before `until`.
+    #[error("invalid time range")]
+    InvalidTimeRange(&'static str),
+    /// The attendance storage failed, or holds nothing for the room.
+    #[error("attendance storage")]
+    Attendance(#[source] AttendanceError),
+    /// The attendance database cannot be reached (readiness probe).
+    #[error("the attendance database is not ready")]
+    StorageNotReady(#[source] AttendanceError),
 }
 
 impl From<Denied> for ApiError {
@@ -148,7 +167,7 @@ impl ApiError {
             } => ("invalid_characters", "Invalid characters"),
             Self::UnknownRole => ("unknown_role", "Unknown role"),
             Self::NotFound => ("not_found", "Not found"),
-            Self::MethodNotAllowed => ("method_not_allowed", "Method not allowed"),
+            Self::MethodNotAllowed(_) => ("method_not_allowed", "Method not allowed"),
             Self::Provider(ProviderError::Unavailable { .. }) => {
                 ("provider_unavailable", "Video provider unavailable")
             }
@@ -170,6 +189,22 @@ impl ApiError {
             }
             Self::RateLimited(_) => ("rate_limited", "Too many requests"),
             Self::PayloadTooLarge => ("payload_too_large", "Request body too large"),
+            Self::Webhook(ReceiveError::Unauthorized(_)) => {
+                ("webhook_unauthorized", "Webhook not verified")
+            }
+            Self::Webhook(ReceiveError::Malformed(_)) | Self::WebhookNotText => {
+                ("webhook_malformed", "Webhook not usable")
+            }
+            Self::NotRoomHost => ("not_room_host", "Not a host of this room"),
+            Self::InvalidTimeRange(_) => ("invalid_time_range", "Invalid time range"),
+            Self::Attendance(AttendanceError::NotFound) => {
+                ("no_attendance", "No attendance recorded")
+            }
+            Self::Attendance(AttendanceError::Unavailable(_)) => {
+                ("storage_unavailable", "Attendance storage unavailable")
+            }
+            Self::Attendance(_) => ("internal_error", "Internal error"),
+            Self::StorageNotReady(_) => ("not_ready", "Not ready"),
         }
     }
 
@@ -196,7 +231,9 @@ impl ApiError {
                 "The `role` query parameter must be one of: host, participant, viewer.".to_owned()
             }
             Self::NotFound => "There is no resource at this path.".to_owned(),
-            Self::MethodNotAllowed => "This resource only answers GET requests.".to_owned(),
+            Self::MethodNotAllowed(method) => {
+                format!("This resource only answers {method} requests.")
+            }
             Self::Provider(ProviderError::Unavailable { .. }) => {
                 "The video provider cannot issue tokens right now; try again later.".to_owned()
             }
@@ -229,9 +266,28 @@ impl ApiError {
                 "Too many token requests; retry in {} second(s).",
                 retry_after_secs(*wait)
             ),
-            Self::PayloadTooLarge => {
-                "This API takes no request body larger than 4096 bytes.".to_owned()
+            Self::PayloadTooLarge => "The request body is larger than this resource accepts \
+                (4096 bytes; 65536 for webhooks)."
+                .to_owned(),
+            Self::Webhook(error) => sentence(&error.to_string()),
+            Self::WebhookNotText => "The webhook body must be UTF-8 JSON.".to_owned(),
+            Self::NotRoomHost => {
+                "Only the LMS back end (`api-key`) or a session token that grants \
+                `host` for this room may read its attendance."
+                    .to_owned()
             }
+            Self::InvalidTimeRange(rule) => format!("The time range is invalid: {rule}."),
+            Self::Attendance(AttendanceError::NotFound) => {
+                "No attendance is recorded for this room.".to_owned()
+            }
+            Self::Attendance(AttendanceError::Unavailable(_)) => {
+                "The attendance database cannot be reached right now; try again later.".to_owned()
+            }
+            Self::Attendance(_) => {
+                "The server failed to read or store attendance. The error has been logged."
+                    .to_owned()
+            }
+            Self::StorageNotReady(_) => "The attendance database cannot be reached.".to_owned(),
         }
     }
 
@@ -242,6 +298,7 @@ impl ApiError {
             Self::UnknownRole | Self::Forbidden(Denied::RoleNotAllowed) => Some("role"),
             Self::Forbidden(Denied::UserMismatch) => Some("user"),
             Self::Forbidden(Denied::RoomNotAllowed) => Some("room"),
+            Self::InvalidTimeRange(_) => Some("from"),
             _ => None,
         }
     }
@@ -264,14 +321,20 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             Self::NotFound => StatusCode::NOT_FOUND,
-            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Attendance(AttendanceError::NotFound) => StatusCode::NOT_FOUND,
+            Self::Attendance(AttendanceError::Unavailable(_)) | Self::StorageNotReady(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+            Self::Attendance(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Webhook(ReceiveError::Unauthorized(_)) => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) | Self::NotRoomHost => StatusCode::FORBIDDEN,
             Self::Provider(ProviderError::Internal { .. }) => StatusCode::INTERNAL_SERVER_ERROR,
             Self::Provider(ProviderError::Unavailable { .. })
             | Self::NotReady(_)
             | Self::AuthNotReady
             | Self::Unauthenticated(AuthError::Unavailable) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
-            Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             _ => StatusCode::BAD_REQUEST,
@@ -279,15 +342,29 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        if matches!(self, Self::Provider(_) | Self::NotReady(_)) {
+        if matches!(
+            self,
+            Self::Provider(_)
+                | Self::NotReady(_)
+                | Self::StorageNotReady(_)
+                | Self::Attendance(
+                    AttendanceError::Unavailable(_)
+                        | AttendanceError::Internal(_)
+                        | AttendanceError::Configuration(_)
+                )
+        ) {
             // Ours, not the caller's: the whole chain goes to the log, never to the body.
             log::error!("{}", error_chain(self));
         }
         let mut response = HttpResponse::build(self.status_code());
         response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
         match self {
-            Self::MethodNotAllowed => {
-                response.insert_header((header::ALLOW, HeaderValue::from_static("GET")));
+            Self::MethodNotAllowed(method) => {
+                response.insert_header((header::ALLOW, HeaderValue::from_static(method)));
+            }
+            Self::Attendance(AttendanceError::Unavailable(_)) => {
+                // LiveKit retries a webhook that failed; so may a client reading a report.
+                response.insert_header((header::RETRY_AFTER, "5"));
             }
             Self::Unauthenticated(AuthError::Missing) => {
                 response

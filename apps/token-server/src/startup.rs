@@ -17,6 +17,9 @@ use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 use video_core::VideoProvider;
 
+use video_attendance::AttendanceError;
+
+use crate::attendance::Attendance;
 use crate::auth::{AuthMode, AuthSetupError, Authenticator, install_crypto_provider};
 use crate::config::ServerConfig;
 use crate::middleware::{access_log, cors, refuse_request_bodies};
@@ -32,6 +35,9 @@ pub struct AppState {
     pub auth: Authenticator,
     /// Per-address and per-identity rate limits.
     pub limiter: RateLimiter,
+    /// Attendance storage and the provider's webhook receiver; `None` when not set up (an
+    /// embedding or benchmark that builds an [`AppFactory`] without it).
+    pub attendance: Option<Attendance>,
 }
 
 /// Why the server could not be built.
@@ -43,6 +49,9 @@ pub enum StartupError {
     /// Caller authentication could not be set up.
     #[error("caller authentication could not be set up")]
     Auth(#[source] AuthSetupError),
+    /// The attendance database could not be opened or migrated (`DATA_DIR`, `DATABASE_URL`).
+    #[error("the attendance database could not be opened or migrated (DATA_DIR, DATABASE_URL)")]
+    Attendance(#[source] AttendanceError),
 }
 
 /// What every worker's [`App`] is made of, built once from the configuration: the provider,
@@ -59,10 +68,12 @@ pub struct AppFactory {
 }
 
 impl AppFactory {
-    /// Sets up caller authentication and the rate limiters of `config` around `provider`.
+    /// Sets up caller authentication and the rate limiters of `config` around `provider`, with
+    /// `attendance` (opened by [`Application::build`]) or without (its routes then answer 404).
     pub fn new(
         config: &ServerConfig,
         provider: Arc<dyn VideoProvider>,
+        attendance: Option<Attendance>,
     ) -> Result<Self, StartupError> {
         // Before any token is minted: see `install_crypto_provider`.
         install_crypto_provider();
@@ -71,6 +82,7 @@ impl AppFactory {
             provider,
             auth,
             limiter: RateLimiter::new(&config.rate_limits),
+            attendance,
         });
         Ok(Self {
             state,
@@ -137,19 +149,37 @@ pub const CLIENT_DISCONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 pub const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
 impl Application {
-    /// Binds `HOST:PORT` (or takes the socket passed with `LISTEN_FDS=1`) and builds the
-    /// server. Port 0 picks a free port; see [`address`](Self::address).
-    pub fn build(config: &ServerConfig) -> Result<Self, StartupError> {
-        Self::build_with_provider(config, config.provider.build())
+    /// Opens and migrates the attendance database, binds `HOST:PORT` (or takes the socket
+    /// passed with `LISTEN_FDS=1`) and builds the server. Port 0 picks a free port; see
+    /// [`address`](Self::address). Starts the hourly purge of attendance older than
+    /// `ATTENDANCE_RETENTION_DAYS` on the current runtime.
+    pub async fn build(config: &ServerConfig) -> Result<Self, StartupError> {
+        Self::build_with_provider(config, config.provider.build()).await
     }
 
     /// Like [`build`](Self::build), but serves `provider` instead of the configured one: for
     /// embedding a provider of your own, and for tests.
-    pub fn build_with_provider(
+    pub async fn build_with_provider(
         config: &ServerConfig,
         provider: Arc<dyn VideoProvider>,
     ) -> Result<Self, StartupError> {
-        let factory = AppFactory::new(config, provider)?;
+        let store = config
+            .attendance
+            .open()
+            .await
+            .map_err(StartupError::Attendance)?;
+        let attendance = Attendance {
+            store: Arc::new(store),
+            receiver: config.provider.session_events(),
+            retention_days: config.attendance.retention_days,
+        };
+        log::info!(
+            "attendance in {}, kept {} days (ATTENDANCE_RETENTION_DAYS)",
+            attendance.backend_name(),
+            attendance.retention_days
+        );
+        attendance.spawn_purge();
+        let factory = AppFactory::new(config, provider, Some(attendance))?;
         let listener = listener(config).map_err(StartupError::Listen)?;
         let address = listener.local_addr().map_err(StartupError::Listen)?;
         let server = HttpServer::new(move || factory.app())
@@ -197,7 +227,7 @@ impl BackgroundServer {
         let (sender, receiver) = mpsc::channel();
         std::thread::spawn(move || {
             actix_web::rt::System::new().block_on(async move {
-                match Application::build_with_provider(&config, provider) {
+                match Application::build_with_provider(&config, provider).await {
                     Ok(application) => {
                         let address = application.address();
                         let server = application.into_server();

@@ -3,6 +3,8 @@
 
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { createServer } from 'node:http';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -114,8 +116,11 @@ export async function startTokenServer({ livekitUrl, apiKey, apiSecret, webDistD
   if (!existsSync(join(webDistDir, 'index.html'))) {
     throw new Error(`${webDistDir}/index.html is missing: run \`npm run build\` first`);
   }
+  // Its attendance database (SQLite) in a directory of its own, removed when it stops.
+  const dataDir = await mkdtemp(join(tmpdir(), 'openconnect-e2e-data-'));
   const child = spawn(bin, [], {
     env: {
+      DATA_DIR: dataDir,
       PATH: process.env.PATH ?? '/usr/bin:/bin',
       HOST: '127.0.0.1',
       PORT: '0',
@@ -139,6 +144,7 @@ export async function startTokenServer({ livekitUrl, apiKey, apiSecret, webDistD
 
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) {
+      await rm(dataDir, { recursive: true, force: true });
       return;
     }
     const exited = new Promise((done) => child.once('exit', done));
@@ -149,6 +155,7 @@ export async function startTokenServer({ livekitUrl, apiKey, apiSecret, webDistD
       child.kill('SIGKILL');
       await within(5_000, 'token server did not stop on SIGKILL', exited);
     }
+    await rm(dataDir, { recursive: true, force: true });
   };
 
   try {

@@ -210,6 +210,37 @@ impl ParticipantEvent {
     }
 }
 
+/// What one verified notification from a provider means.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReceivedEvent {
+    /// One of the five kinds of [`SessionEvent`].
+    Session(SessionEvent),
+    /// Another kind of notification (a track published, a recording finished, …): verified,
+    /// and deliberately not used.
+    Ignored {
+        /// The provider's name for it, e.g. LiveKit's `track_published`.
+        event: String,
+    },
+}
+
+/// Why a provider's notification was refused. Messages name no participant, room or secret.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum ReceiveError {
+    /// The signature is missing, not the provider's, expired, or does not cover this body.
+    #[error("the notification's signature does not verify: {0}")]
+    Unauthorized(&'static str),
+    /// Signed correctly, but not a notification this provider's crate can read.
+    #[error("the notification is not a usable event: {0}")]
+    Malformed(&'static str),
+}
+
+/// Verifies a provider's signed notifications (LiveKit's webhooks, for example) and turns each
+/// into a [`ReceivedEvent`]: the provider-neutral side of a webhook endpoint.
+pub trait SessionEventReceiver: fmt::Debug + Send + Sync {
+    /// Checks one delivery, given its raw body and its raw `Authorization` header, and converts it.
+    fn receive(&self, body: &str, authorization: &str) -> Result<ReceivedEvent, ReceiveError>;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,7 +7,10 @@ pub mod names;
 mod provider;
 mod role;
 
-pub use events::{EventId, ParticipantEvent, ParticipantSessionId, SessionEvent, SessionEventKind};
+pub use events::{
+    EventId, ParticipantEvent, ParticipantSessionId, ReceiveError, ReceivedEvent, SessionEvent,
+    SessionEventKind, SessionEventReceiver,
+};
 pub use names::{
     DisplayName, MAX_NAME_BYTES, NO_CONTROL_CHARACTERS_PATTERN, NameError, ParticipantIdentity,
     RoomName,

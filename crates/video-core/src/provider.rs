@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime};
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::config::{AppEnv, ConfigError};
-use crate::{DisplayName, ParticipantIdentity, Role, RoomName};
+use crate::{DisplayName, ParticipantIdentity, Role, RoomName, SessionEventReceiver};
 
 /// A boxed, `Send` future: what [`VideoProvider`] methods return, so that the trait stays
 /// usable as `Arc<dyn VideoProvider>` from any async runtime.
@@ -206,6 +206,12 @@ pub trait ProviderSettings: fmt::Debug + Send + Sync {
 
     /// Warnings for the startup log: development fallbacks and risky choices under `app_env`.
     fn warnings(&self, app_env: AppEnv) -> Vec<String>;
+
+    /// The receiver of the provider's signed room and participant notifications (webhooks),
+    /// when it sends any; `None` (the default) for a provider that does not.
+    fn session_events(&self) -> Option<Arc<dyn SessionEventReceiver>> {
+        None
+    }
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use url::Url;
 use video_core::config::{AppEnv, ConfigError, Environment};
-use video_core::{ProviderSettings, VideoProvider};
+use video_core::{ProviderSettings, SessionEventReceiver, VideoProvider};
 
 use crate::LiveKitProvider;
 use crate::grants::{GrantPolicy, TrackSource};
@@ -289,6 +289,10 @@ impl ProviderSettings for LiveKitSettings {
             );
         }
         warnings
+    }
+
+    fn session_events(&self) -> Option<Arc<dyn SessionEventReceiver>> {
+        Some(Arc::new(crate::webhooks::LiveKitWebhooks::new(self)))
     }
 }
 

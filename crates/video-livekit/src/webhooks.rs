@@ -6,7 +6,7 @@
 //! with `livekit-api`'s `WebhookReceiver` over the raw body and header, then converts the five
 //! events attendance needs (`room_started`, `room_finished`, `participant_joined`,
 //! `participant_left`, `participant_connection_aborted`); every other event is
-//! [`WebhookEvent::Ignored`], explicitly.
+//! [`ReceivedEvent::Ignored`], explicitly.
 //!
 //! The participant's role comes from the [`ROLE_ATTRIBUTE`] attribute that
 //! [`LiveKitProvider`](crate::LiveKitProvider) puts in every token it mints; LiveKit reports a
@@ -15,7 +15,8 @@
 //! # Example
 //!
 //! ```
-//! use video_livekit::{LiveKitSettings, webhooks::{LiveKitWebhooks, WebhookError}};
+//! use video_core::{ReceiveError, SessionEventReceiver as _};
+//! use video_livekit::{LiveKitSettings, webhooks::LiveKitWebhooks};
 //!
 //! let settings = LiveKitSettings::new(
 //!     "wss://video.example.edu",
@@ -25,7 +26,7 @@
 //! let webhooks = LiveKitWebhooks::new(&settings);
 //! // A body whose Authorization header was not issued by this key pair is refused.
 //! let refused = webhooks.receive(r#"{"event":"room_started"}"#, "not-a-jwt");
-//! assert!(matches!(refused, Err(WebhookError::Unauthorized(_))));
+//! assert!(matches!(refused, Err(ReceiveError::Unauthorized(_))));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
@@ -37,8 +38,9 @@ use livekit_api::webhooks::{self as lk, WebhookReceiver};
 use livekit_protocol::ParticipantInfo;
 use secrecy::ExposeSecret;
 use video_core::{
-    DisplayName, EventId, ParticipantEvent, ParticipantIdentity, ParticipantSessionId, Role,
-    RoomName, SessionEvent, SessionEventKind,
+    DisplayName, EventId, ParticipantEvent, ParticipantIdentity, ParticipantSessionId,
+    ReceiveError, ReceivedEvent, Role, RoomName, SessionEvent, SessionEventKind,
+    SessionEventReceiver,
 };
 
 use crate::LiveKitSettings;
@@ -46,31 +48,6 @@ use crate::LiveKitSettings;
 /// The participant attribute that carries the [`Role`] in every token this crate mints
 /// (`host`, `participant` or `viewer`).
 pub const ROLE_ATTRIBUTE: &str = "openconnect.role";
-
-/// What one verified webhook delivery means.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum WebhookEvent {
-    /// One of the five events attendance is built from.
-    Session(SessionEvent),
-    /// Another LiveKit event (track published, egress, …): verified, and deliberately ignored.
-    Ignored {
-        /// LiveKit's event name, e.g. `track_published`.
-        event: String,
-    },
-}
-
-/// Why a webhook delivery was refused. The messages name no participant and no token.
-#[derive(Debug, thiserror::Error)]
-pub enum WebhookError {
-    /// The `Authorization` header is missing, not a JWT of this key pair, expired, or its
-    /// `sha256` claim does not match the body.
-    #[error("the webhook's signature does not verify: {0}")]
-    Unauthorized(&'static str),
-    /// Signed correctly, but not a LiveKit event this crate can read (a missing room or
-    /// participant, an invalid name or id).
-    #[error("the webhook's body is not a usable LiveKit event: {0}")]
-    Malformed(&'static str),
-}
 
 /// Verifies LiveKit's webhooks with the deployment's API key and secret.
 #[derive(Clone)]
@@ -94,10 +71,12 @@ impl LiveKitWebhooks {
             receiver: WebhookReceiver::new(verifier),
         }
     }
+}
 
+impl SessionEventReceiver for LiveKitWebhooks {
     /// Verifies one delivery (the raw body and the raw `Authorization` header; a `Bearer `
     /// prefix that a proxy may add is accepted) and converts it.
-    pub fn receive(&self, body: &str, authorization: &str) -> Result<WebhookEvent, WebhookError> {
+    fn receive(&self, body: &str, authorization: &str) -> Result<ReceivedEvent, ReceiveError> {
         let token = authorization
             .strip_prefix("Bearer ")
             .unwrap_or(authorization);
@@ -106,20 +85,20 @@ impl LiveKitWebhooks {
             .receive(body, token)
             .map_err(|error| match error {
                 lk::WebhookError::InvalidData(_) => {
-                    WebhookError::Malformed("not LiveKit's protobuf JSON")
+                    ReceiveError::Malformed("not LiveKit's protobuf JSON")
                 }
                 lk::WebhookError::InvalidSignature | lk::WebhookError::InvalidBase64(_) => {
-                    WebhookError::Unauthorized("the body's SHA-256 is not the signed one")
+                    ReceiveError::Unauthorized("the body's SHA-256 is not the signed one")
                 }
                 lk::WebhookError::InvalidAuth(_) => {
-                    WebhookError::Unauthorized("not a valid token of this key pair")
+                    ReceiveError::Unauthorized("not a valid token of this key pair")
                 }
             })?;
         convert(event)
     }
 }
 
-fn convert(event: livekit_protocol::WebhookEvent) -> Result<WebhookEvent, WebhookError> {
+fn convert(event: livekit_protocol::WebhookEvent) -> Result<ReceivedEvent, ReceiveError> {
     let participant = |info: Option<&ParticipantInfo>| participant_event(info);
     let kind = match event.event.as_str() {
         "room_started" => SessionEventKind::RoomStarted,
@@ -133,27 +112,27 @@ fn convert(event: livekit_protocol::WebhookEvent) -> Result<WebhookEvent, Webhoo
         "participant_connection_aborted" => {
             SessionEventKind::ParticipantConnectionAborted(participant(event.participant.as_ref())?)
         }
-        _ => return Ok(WebhookEvent::Ignored { event: event.event }),
+        _ => return Ok(ReceivedEvent::Ignored { event: event.event }),
     };
     let room = event
         .room
         .as_ref()
-        .ok_or(WebhookError::Malformed("no room"))?;
+        .ok_or(ReceiveError::Malformed("no room"))?;
     let created_at =
-        u64::try_from(event.created_at).map_err(|_| WebhookError::Malformed("createdAt < 0"))?;
-    Ok(WebhookEvent::Session(SessionEvent {
-        id: EventId::parse(event.id).map_err(|_| WebhookError::Malformed("invalid event id"))?,
+        u64::try_from(event.created_at).map_err(|_| ReceiveError::Malformed("createdAt < 0"))?;
+    Ok(ReceivedEvent::Session(SessionEvent {
+        id: EventId::parse(event.id).map_err(|_| ReceiveError::Malformed("invalid event id"))?,
         room: RoomName::parse(room.name.clone())
-            .map_err(|_| WebhookError::Malformed("invalid room name"))?,
+            .map_err(|_| ReceiveError::Malformed("invalid room name"))?,
         at: SystemTime::UNIX_EPOCH + Duration::from_secs(created_at),
         kind,
     }))
 }
 
-fn participant_event(info: Option<&ParticipantInfo>) -> Result<ParticipantEvent, WebhookError> {
-    let info = info.ok_or(WebhookError::Malformed("no participant"))?;
+fn participant_event(info: Option<&ParticipantInfo>) -> Result<ParticipantEvent, ReceiveError> {
+    let info = info.ok_or(ReceiveError::Malformed("no participant"))?;
     let identity = ParticipantIdentity::parse(info.identity.clone())
-        .map_err(|_| WebhookError::Malformed("invalid participant identity"))?;
+        .map_err(|_| ReceiveError::Malformed("invalid participant identity"))?;
     let mut participant = ParticipantEvent::new(identity);
     if let Ok(sid) = ParticipantSessionId::parse(info.sid.clone()) {
         participant = participant.with_session_id(sid);

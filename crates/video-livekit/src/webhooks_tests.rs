@@ -5,7 +5,7 @@ use std::time::{Duration, SystemTime};
 use base64::Engine as _;
 use livekit_api::access_token::AccessToken;
 use sha2::{Digest, Sha256};
-use video_core::{Role, SessionEventKind};
+use video_core::{ReceiveError, ReceivedEvent, Role, SessionEventKind, SessionEventReceiver as _};
 
 use super::*;
 
@@ -33,7 +33,7 @@ fn participant_body(event: &str, attributes: &str) -> String {
     )
 }
 
-fn receive(body: &str) -> Result<WebhookEvent, WebhookError> {
+fn receive(body: &str) -> Result<ReceivedEvent, ReceiveError> {
     webhooks().receive(body, &sign(body, SECRET))
 }
 
@@ -45,7 +45,7 @@ fn the_five_events_become_session_events_with_id_room_time_and_participant() {
         ("participant_connection_aborted", "viewer"),
     ] {
         let body = participant_body(name, &format!(r#"{{"{ROLE_ATTRIBUTE}":"{role}"}}"#));
-        let WebhookEvent::Session(event) = receive(&body).unwrap() else {
+        let ReceivedEvent::Session(event) = receive(&body).unwrap() else {
             panic!("{name} is a session event");
         };
         assert_eq!(event.kind.name(), name);
@@ -72,7 +72,7 @@ fn the_five_events_become_session_events_with_id_room_time_and_participant() {
         let body = format!(
             r#"{{"event":"{name}","room":{{"name":"physics-101"}},"id":"EV_r","createdAt":1760000001}}"#
         );
-        let WebhookEvent::Session(event) = receive(&body).unwrap() else {
+        let ReceivedEvent::Session(event) = receive(&body).unwrap() else {
             panic!("{name}");
         };
         assert_eq!(event.kind, kind);
@@ -85,7 +85,7 @@ fn unknown_or_missing_role_names_and_sids_are_left_out_not_guessed() {
     let body = participant_body("participant_joined", r#"{"openconnect.role":"admin"}"#)
         .replace(r#""sid":"PA_7","#, "")
         .replace(r#""name":"Bob Brown","#, "");
-    let WebhookEvent::Session(event) = receive(&body).unwrap() else {
+    let ReceivedEvent::Session(event) = receive(&body).unwrap() else {
         panic!("a session event");
     };
     let participant = event.participant().unwrap();
@@ -100,7 +100,7 @@ fn other_events_are_verified_and_ignored_explicitly() {
         r#"{"event":"track_published","room":{"name":"physics-101"},"id":"EV_t","createdAt":"1"}"#;
     assert_eq!(
         receive(body).unwrap(),
-        WebhookEvent::Ignored {
+        ReceivedEvent::Ignored {
             event: "track_published".to_owned()
         }
     );
@@ -112,7 +112,7 @@ fn a_bearer_prefix_added_by_a_proxy_is_accepted() {
     let header = format!("Bearer {}", sign(&body, SECRET));
     assert!(matches!(
         webhooks().receive(&body, &header),
-        Ok(WebhookEvent::Session(_))
+        Ok(ReceivedEvent::Session(_))
     ));
 }
 
@@ -139,7 +139,7 @@ fn forged_deliveries_are_unauthorized() {
     for (case, header) in cases {
         let error = webhooks().receive(&body, &header).unwrap_err();
         assert!(
-            matches!(error, WebhookError::Unauthorized(_)),
+            matches!(error, ReceiveError::Unauthorized(_)),
             "{case}: {error}"
         );
         assert!(!error.to_string().contains("student-42"), "{case}: {error}");
@@ -180,7 +180,7 @@ fn signed_bodies_that_are_not_usable_events_are_malformed() {
     for (case, body) in cases {
         let error = receive(&body).unwrap_err();
         assert!(
-            matches!(error, WebhookError::Malformed(_)),
+            matches!(error, ReceiveError::Malformed(_)),
             "{case}: {error}"
         );
     }

@@ -18,7 +18,8 @@ use secrecy::SecretString;
 use support::{LiveKit, WebhookSink, http_get};
 use video_core::SessionEventKind;
 use video_core::{ParticipantIdentity, Role, RoomName};
-use video_livekit::webhooks::{LiveKitWebhooks, WebhookError, WebhookEvent};
+use video_core::{ReceiveError, ReceivedEvent, SessionEventReceiver as _};
+use video_livekit::webhooks::LiveKitWebhooks;
 use video_livekit::{LiveKitProvider, LiveKitSettings};
 
 fn provider(livekit: &LiveKit, secret: &str) -> LiveKitProvider {
@@ -211,7 +212,7 @@ fn webhooks_the_real_server_signs_verify_and_become_session_events() {
         !started.authorization.starts_with("Bearer "),
         "LiveKit sends the bare JWT"
     );
-    let WebhookEvent::Session(event) = webhooks
+    let ReceivedEvent::Session(event) = webhooks
         .receive(&started.body, &started.authorization)
         .unwrap_or_else(|e| panic!("{e}: {}", started.body))
     else {
@@ -227,7 +228,7 @@ fn webhooks_the_real_server_signs_verify_and_become_session_events() {
     rt.block_on(rooms.delete_room("seminar-9"))
         .expect("delete_room");
     let finished = sink.next_containing("room_finished", Duration::from_secs(15));
-    let WebhookEvent::Session(event) = webhooks
+    let ReceivedEvent::Session(event) = webhooks
         .receive(&finished.body, &finished.authorization)
         .expect("verifies")
     else {
@@ -240,7 +241,7 @@ fn webhooks_the_real_server_signs_verify_and_become_session_events() {
     let tampered = finished.body.replace("seminar-9", "seminar-8");
     assert!(matches!(
         webhooks.receive(&tampered, &finished.authorization),
-        Err(WebhookError::Unauthorized(_))
+        Err(ReceiveError::Unauthorized(_))
     ));
     let stranger = LiveKitWebhooks::new(
         &LiveKitSettings::new(
@@ -252,7 +253,7 @@ fn webhooks_the_real_server_signs_verify_and_become_session_events() {
     );
     assert!(matches!(
         stranger.receive(&finished.body, &finished.authorization),
-        Err(WebhookError::Unauthorized(_))
+        Err(ReceiveError::Unauthorized(_))
     ));
 }
 

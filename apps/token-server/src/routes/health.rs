@@ -38,7 +38,8 @@ impl IntoResponses for NotReady {
     fn responses() -> BTreeMap<String, RefOr<Response>> {
         let source = "the provider's reason, logged only".into();
         error_responses(vec![ErrorDoc {
-            description: "The JWKS is not loaded, or the provider cannot sign tokens.",
+            description: "The JWKS is not loaded, the provider cannot sign tokens, or the \
+                attendance database does not answer.",
             headers: &[],
             samples: vec![ApiError::NotReady(ProviderError::Unavailable {
                 provider: "livekit",
@@ -48,8 +49,8 @@ impl IntoResponses for NotReady {
     }
 }
 
-/// Readiness: caller authentication can check credentials (its keys are loaded) and the
-/// video provider can sign a token now.
+/// Readiness: caller authentication can check credentials (its keys are loaded), the video
+/// provider can sign a token now, and the attendance database answers.
 #[utoipa::path(
     get,
     path = "/readyz",
@@ -69,5 +70,12 @@ pub(crate) async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, A
         .check_ready()
         .await
         .map_err(ApiError::NotReady)?;
+    if let Some(attendance) = &state.attendance {
+        attendance
+            .store
+            .ping()
+            .await
+            .map_err(ApiError::StorageNotReady)?;
+    }
     Ok(HttpResponse::Ok().json(Status { status: "ready" }))
 }

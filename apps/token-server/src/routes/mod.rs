@@ -3,8 +3,10 @@
 //! the annotation names, and registering it adds its operation to the OpenAPI document. A route
 //! cannot be served without being documented.
 
+pub(crate) mod attendance;
 pub(crate) mod health;
 pub(crate) mod token;
+pub(crate) mod webhooks;
 
 use actix_web::dev::{AppService, HttpServiceFactory};
 use actix_web::http::header::{CACHE_CONTROL, HeaderValue};
@@ -33,7 +35,23 @@ pub(crate) fn configure(config: &mut ServiceConfig<'_>) {
             },
         ))
         .service(get(health::__path_healthz, health::healthz, |r| r))
-        .service(get(health::__path_readyz, health::readyz, |r| r));
+        .service(get(health::__path_readyz, health::readyz, |r| r))
+        .service(post(
+            webhooks::__path_receive_webhook,
+            webhooks::receive_webhook,
+            |r| r,
+        ))
+        .service(get(
+            attendance::__path_room_attendance,
+            attendance::room_attendance,
+            |resource| {
+                // Attendance is personal data: no browser or proxy may keep a copy.
+                resource.wrap(
+                    DefaultHeaders::new()
+                        .add((CACHE_CONTROL, HeaderValue::from_static("no-store"))),
+                )
+            },
+        ));
 }
 
 /// `handler` for GET at the path of its `#[utoipa::path]` annotation (`doc`, the type that
@@ -52,6 +70,29 @@ where
     let resource = web::resource(Doc::path())
         .route(web::get().to(handler))
         .default_service(web::to(method_not_allowed));
+    Documented {
+        doc,
+        service: finish(resource),
+    }
+}
+
+/// The same for POST: a known path with another method answers 405 with `Allow: POST`.
+fn post<Doc, F, Args, S>(
+    doc: Doc,
+    handler: F,
+    finish: impl FnOnce(Resource) -> S,
+) -> Documented<Doc, S>
+where
+    Doc: utoipa::Path,
+    F: Handler<Args>,
+    Args: FromRequest + 'static,
+    F::Output: Responder + 'static,
+{
+    let resource = web::resource(Doc::path())
+        .route(web::post().to(handler))
+        .default_service(web::to(|| async {
+            ApiError::MethodNotAllowed("POST").error_response()
+        }));
     Documented {
         doc,
         service: finish(resource),
@@ -82,7 +123,7 @@ impl<Doc: OpenApiFactory, S> OpenApiFactory for Documented<Doc, S> {
 }
 
 pub(crate) async fn method_not_allowed() -> HttpResponse {
-    ApiError::MethodNotAllowed.error_response()
+    ApiError::MethodNotAllowed("GET").error_response()
 }
 
 pub(crate) async fn not_found() -> HttpResponse {

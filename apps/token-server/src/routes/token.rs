@@ -49,7 +49,7 @@ impl<'a> TokenResponse<'a> {
             url: &ticket.url,
             identity: ticket.identity.as_str(),
             room: ticket.room.as_str(),
-            expires_at: expiry_text(ticket.expires_at),
+            expires_at: rfc3339(ticket.expires_at),
         }
     }
 }
@@ -57,7 +57,8 @@ impl<'a> TokenResponse<'a> {
 /// `time` as RFC 3339 in whole seconds, UTC (`2026-11-24T06:00:00Z`), by `humantime`. Past the
 /// year 9999, which `humantime` refuses with an error, the text is empty rather than a panic; a
 /// time before 1970 (which it would panic on) counts as 1970.
-fn expiry_text(time: SystemTime) -> String {
+/// `time` in RFC 3339, UTC, whole seconds (`2026-11-24T07:00:00Z`); empty past the year 9999.
+pub(crate) fn rfc3339(time: SystemTime) -> String {
     let mut text = String::new();
     if write!(
         text,
@@ -133,7 +134,7 @@ impl IntoResponses for TokenErrors {
             ErrorDoc {
                 description: "Only GET is allowed.",
                 headers: &[("Allow", "`GET`")],
-                samples: vec![ApiError::MethodNotAllowed],
+                samples: vec![ApiError::MethodNotAllowed("GET")],
             },
             ErrorDoc {
                 description: "The request has a body (this API takes none).",
@@ -227,7 +228,7 @@ pub(crate) async fn issue_token(
 }
 
 /// The `Authorization` header: `Ok(None)` when absent, `Err` when repeated or not ASCII.
-fn authorization(request: &HttpRequest) -> Result<Option<&str>, ()> {
+pub(crate) fn authorization(request: &HttpRequest) -> Result<Option<&str>, ()> {
     let mut values = request.headers().get_all(header::AUTHORIZATION);
     let first = values.next();
     if values.next().is_some() {
@@ -245,17 +246,17 @@ mod tests {
     #[test]
     fn expiry_is_rfc3339_utc_in_whole_seconds() {
         let time = UNIX_EPOCH + Duration::from_secs(1_795_500_000);
-        assert_eq!(expiry_text(time).as_str(), "2026-11-24T06:00:00Z");
+        assert_eq!(rfc3339(time).as_str(), "2026-11-24T06:00:00Z");
         let later = time + Duration::from_millis(999);
-        assert_eq!(expiry_text(later).as_str(), "2026-11-24T06:00:00Z");
+        assert_eq!(rfc3339(later).as_str(), "2026-11-24T06:00:00Z");
         let next = time + Duration::from_secs(1);
-        assert_eq!(expiry_text(next).as_str(), "2026-11-24T06:00:01Z");
-        assert_eq!(expiry_text(time).to_string(), "2026-11-24T06:00:00Z");
-        assert_eq!(expiry_text(UNIX_EPOCH).as_str(), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(next).as_str(), "2026-11-24T06:00:01Z");
+        assert_eq!(rfc3339(time).to_string(), "2026-11-24T06:00:00Z");
+        assert_eq!(rfc3339(UNIX_EPOCH).as_str(), "1970-01-01T00:00:00Z");
         let before = UNIX_EPOCH - Duration::from_secs(1);
-        assert_eq!(expiry_text(before).as_str(), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(before).as_str(), "1970-01-01T00:00:00Z");
         // Past the year 9999 `humantime` gives up: an empty text, not a panic.
         let year_10000 = UNIX_EPOCH + Duration::from_secs(253_402_300_800);
-        assert_eq!(expiry_text(year_10000).as_str(), "");
+        assert_eq!(rfc3339(year_10000).as_str(), "");
     }
 }

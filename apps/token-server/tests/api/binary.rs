@@ -11,11 +11,14 @@ use crate::helpers::{API_KEY, API_SECRET, request, request_with, verify};
 
 const BIN: &str = env!("CARGO_BIN_EXE_token-server");
 
-/// The binary with a clean environment: only what the test sets.
+/// The binary with a clean environment: only what the test sets, and an attendance database in
+/// a directory of its own (never in the working directory), kept for the life of the process.
 fn command(vars: &[(&str, &str)]) -> Command {
+    let data_dir = tempfile::tempdir().expect("data directory").keep();
     let mut command = Command::new(BIN);
     command
         .env_clear()
+        .env("DATA_DIR", &data_dir)
         .envs(vars.iter().copied())
         .env("WEB_DIST_DIR", "/nonexistent-web-dist");
     command

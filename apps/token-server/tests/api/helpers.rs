@@ -18,6 +18,8 @@ pub const LIVEKIT_URL: &str = "wss://video.example.edu";
 pub struct TestApp {
     pub address: SocketAddr,
     server: BackgroundServer,
+    /// The attendance database's directory (SQLite), removed with the server.
+    pub data_dir: Option<tempfile::TempDir>,
 }
 
 /// Starts the real application on 127.0.0.1:0 with test credentials (TTL 0.5 h) plus `extra`.
@@ -42,12 +44,29 @@ pub fn test_config(extra: &[(&str, &str)]) -> ServerConfig {
 
 /// Starts the application, serving `provider` instead of the configured one when given.
 pub fn spawn_app_with(extra: &[(&str, &str)], provider: Option<Arc<dyn VideoProvider>>) -> TestApp {
-    let config = test_config(extra);
+    // A fresh SQLite attendance database per server, unless the test names its own.
+    let data_dir = if extra
+        .iter()
+        .any(|(name, _)| *name == "DATA_DIR" || *name == "DATABASE_URL")
+    {
+        None
+    } else {
+        Some(tempfile::tempdir().expect("temporary data directory"))
+    };
+    let dir = data_dir
+        .as_ref()
+        .map(|dir| dir.path().to_string_lossy().into_owned());
+    let mut vars: Vec<(&str, &str)> = extra.to_vec();
+    if let Some(dir) = &dir {
+        vars.push(("DATA_DIR", dir));
+    }
+    let config = test_config(&vars);
     let provider = provider.unwrap_or_else(|| config.provider.build());
     let server = BackgroundServer::start(config, provider).expect("bind 127.0.0.1:0");
     TestApp {
         address: server.address(),
         server,
+        data_dir,
     }
 }
 
@@ -72,6 +91,27 @@ impl TestApp {
     /// `GET target` with extra header lines.
     pub fn get_with(&self, target: &str, headers: &[(&str, &str)]) -> Response {
         request_with(self.address, "GET", target.as_bytes(), headers)
+    }
+
+    /// `POST target` with extra header lines and `body` (its `Content-Length` is added).
+    pub fn post_with(&self, target: &str, headers: &[(&str, &str)], body: &[u8]) -> Response {
+        let length = body.len().to_string();
+        let mut all: Vec<(&str, &str)> = headers.to_vec();
+        all.push(("Content-Length", &length));
+        let mut stream = TcpStream::connect(self.address).expect("connect");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .unwrap();
+        let mut head =
+            format!("POST {target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n");
+        for (name, value) in all {
+            head.push_str(&format!("{name}: {value}\r\n"));
+        }
+        head.push_str("\r\n");
+        stream.write_all(head.as_bytes()).expect("send head");
+        // The server may answer (413) before reading a body it refuses.
+        let _ = stream.write_all(body);
+        read_response(&mut stream)
     }
 
     /// A request whose target holds raw bytes, e.g. ones that are not UTF-8.

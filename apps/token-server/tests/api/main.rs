@@ -1,6 +1,7 @@
 //! Integration tests: the real server on 127.0.0.1:0, spoken to over HTTP.
 #![allow(clippy::unwrap_used, clippy::expect_used, unreachable_pub)]
 
+mod attendance;
 mod auth;
 mod binary;
 mod errors;

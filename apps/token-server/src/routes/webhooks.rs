@@ -1,0 +1,135 @@
+//! `POST /api/video/webhooks/{provider}`: the provider's signed room and participant events,
+//! stored for attendance. Answered 2xx only once the event is committed, so an event the
+//! provider was told had arrived is never lost; the provider retries anything else.
+
+use std::collections::BTreeMap;
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Serialize;
+use utoipa::openapi::{RefOr, Response};
+use utoipa::{IntoResponses, ToSchema};
+use video_attendance::{Appended, AttendanceError, AttendanceStore as _};
+use video_core::{ReceiveError, ReceivedEvent};
+
+use crate::problem::{ApiError, ErrorDoc, error_responses};
+use crate::startup::AppState;
+
+/// What became of a delivery.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct WebhookAck {
+    /// `stored` (committed now), `duplicate` (already stored: a retried delivery) or `ignored`
+    /// (verified, but not an event attendance uses).
+    #[schema(example = "stored")]
+    status: &'static str,
+}
+
+struct WebhookErrors;
+
+impl IntoResponses for WebhookErrors {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        error_responses(vec![
+            ErrorDoc {
+                description: "Signed correctly, but not an event the provider's crate can read.",
+                headers: &[],
+                samples: vec![ApiError::Webhook(ReceiveError::Malformed("no room"))],
+            },
+            ErrorDoc {
+                description: "The `Authorization` header is missing, not a token of the provider's \
+                    key pair, expired, or does not cover this body. Nothing is stored.",
+                headers: &[],
+                samples: vec![ApiError::Webhook(ReceiveError::Unauthorized(
+                    "not a valid token of this key pair",
+                ))],
+            },
+            ErrorDoc {
+                description: "Not the configured provider, or attendance is not set up.",
+                headers: &[],
+                samples: vec![ApiError::NotFound],
+            },
+            ErrorDoc {
+                description: "The body is larger than 65536 bytes, or chunked.",
+                headers: &[],
+                samples: vec![ApiError::PayloadTooLarge],
+            },
+            ErrorDoc {
+                description: "The attendance database cannot be reached; the provider retries.",
+                headers: &[("Retry-After", "Seconds to wait before retrying.")],
+                samples: vec![ApiError::Attendance(AttendanceError::Unavailable(
+                    "the database's reason, logged only".into(),
+                ))],
+            },
+        ])
+    }
+}
+
+/// Receive a webhook.
+///
+/// The video provider posts its room and participant events here (for LiveKit: `webhook.urls`
+/// in its configuration, with `webhook.api_key` the key the token server signs with). The body
+/// and the `Authorization` header are checked as the provider signs them; for LiveKit a JWT of
+/// the key pair, without `Bearer`, whose `sha256` claim is the body's hash. Room started and
+/// finished, participant joined, left and connection aborted are stored for attendance, once
+/// per event id; other events are acknowledged and ignored. The answer is 200 only after the
+/// event is committed.
+#[utoipa::path(
+    post,
+    path = "/api/video/webhooks/{provider}",
+    tag = "webhooks",
+    params(("provider" = String, Path, description = "The configured `VIDEO_PROVIDER`, e.g. `livekit`.")),
+    request_body(content = String, content_type = "application/webhook+json",
+        description = "The provider's event, exactly as it was signed."),
+    security(("provider_signature" = [])),
+    responses(
+        (status = 200, description = "Stored, already stored, or ignored.", body = WebhookAck,
+            example = json!({"status": "stored"})),
+        WebhookErrors,
+    )
+)]
+pub(crate) async fn receive_webhook(
+    request: HttpRequest,
+    provider: web::Path<String>,
+    body: web::Bytes,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let attendance = state.attendance.as_ref().ok_or(ApiError::NotFound)?;
+    let receiver = attendance
+        .receiver
+        .as_ref()
+        .filter(|_| provider.as_str() == state.provider.name())
+        .ok_or(ApiError::NotFound)?;
+    let body = std::str::from_utf8(&body).map_err(|_| ApiError::WebhookNotText)?;
+    let authorization = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or("");
+    let status = match receiver.receive(body, authorization) {
+        Err(error) => {
+            log::warn!("webhook refused: {error}");
+            return Err(ApiError::Webhook(error));
+        }
+        Ok(ReceivedEvent::Ignored { event }) => {
+            log::debug!("webhook {event} ignored");
+            "ignored"
+        }
+        Ok(ReceivedEvent::Session(event)) => {
+            let appended = attendance
+                .store
+                .append(&event)
+                .await
+                .map_err(ApiError::Attendance)?;
+            // The event's kind and id only: never who (attendance is personal data).
+            log::debug!(
+                "webhook {} {} {appended:?}",
+                event.kind.name(),
+                event.id.as_str()
+            );
+            match appended {
+                Appended::Stored => "stored",
+                Appended::Duplicate => "duplicate",
+            }
+        }
+    };
+    Ok(HttpResponse::Ok().json(WebhookAck { status }))
+}
