@@ -18,7 +18,7 @@ import { SignJWT, decodeJwt } from 'jose';
 
 import { startLiveKit, tail } from './livekit.mjs';
 import { signalJoin } from './signal.mjs';
-import { WEB_ROOT, launchChromium, startTokenServer } from './support.mjs';
+import { WEB_ROOT, freePort, launchChromium, startTokenServer } from './support.mjs';
 
 const REPO_ROOT = resolve(WEB_ROOT, '../..');
 const SCREENSHOTS = process.env.E2E_SCREENSHOT_DIR ?? '/tmp';
@@ -49,13 +49,17 @@ describe('two people meet in a live session: real Chromium, real token server, r
   let chromium;
 
   before(async () => {
-    livekit = await startLiveKit();
+    // LiveKit posts its webhooks to the token server, whose port must be known before LiveKit
+    // starts, and the token server names LiveKit's URL: the port is chosen first.
+    const port = await freePort();
+    livekit = await startLiveKit({ webhookUrl: `http://127.0.0.1:${port}/api/video/webhooks/livekit` });
     server = await startTokenServer({
       livekitUrl: livekit.url,
       apiKey: livekit.apiKey,
       apiSecret: livekit.apiSecret,
       webDistDir: join(WEB_ROOT, 'dist'),
       env: { LIVEKIT_PARTICIPANT_SOURCES: PARTICIPANT_SOURCES },
+      port,
     });
     chromium = await launchChromium({ media: true });
   });
@@ -173,6 +177,24 @@ describe('two people meet in a live session: real Chromium, real token server, r
     }
   }
 
+  /**
+   * The room's attendance report, once LiveKit's webhooks have told the token server that
+   * `identity` left (they arrive asynchronously), waiting at most 15 s.
+   */
+  async function attendanceAfterLeave(room, identity) {
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      const response = await fetch(`${server.url}/api/video/rooms/${encodeURIComponent(room)}/attendance`);
+      const body = response.status === 200 ? await response.json() : undefined;
+      const person = body?.participants.find((p) => p.identity === identity);
+      if (person?.last_leave) {
+        return body;
+      }
+      assert.ok(Date.now() < deadline, `no leave of ${identity} in the report: HTTP ${response.status} ${JSON.stringify(body)}`);
+      await new Promise((wake) => setTimeout(wake, 250));
+    }
+  }
+
   async function fetchTicket(query) {
     const response = await fetch(`${server.url}${TOKEN_PATH}?${new URLSearchParams(query)}`);
     assert.equal(response.status, 200, await response.clone().text());
@@ -189,6 +211,7 @@ describe('two people meet in a live session: real Chromium, real token server, r
         await waitConnected(host.page);
         await student.page.getByRole('button', { name: 'Join' }).click();
         await waitConnected(student.page);
+        const studentJoined = Date.now();
 
         // Each page shows the other's video, really playing, and receives the other's sound.
         await assertRemoteVideoPlays(host.page, 'Bob Brown');
@@ -206,8 +229,26 @@ describe('two people meet in a live session: real Chromium, real token server, r
 
         // The student leaves: the server drops them within a few seconds, the instructor's page too.
         await student.page.getByRole('button', { name: 'Leave' }).click();
+        const studentLeft = Date.now();
         await student.page.getByText('You left the live session.').waitFor();
         await assertServerLists(room, 'prof-ada:host', 5);
+
+        // Attendance, from LiveKit's own signed webhooks: both people, with their roles, and the
+        // student's connected time matches the wall clock (LiveKit stamps whole seconds).
+        const report = await attendanceAfterLeave(room, 'student-bob');
+        const byId = Object.fromEntries(report.participants.map((p) => [p.identity, p]));
+        assert.deepEqual(Object.keys(byId).sort(), ['prof-ada', 'student-bob'], JSON.stringify(report));
+        assert.equal(byId['prof-ada'].role, 'host');
+        assert.equal(byId['prof-ada'].display_name, 'Ada Lovelace');
+        assert.equal(byId['prof-ada'].last_leave, null, 'the instructor is still connected');
+        assert.equal(byId['student-bob'].role, 'participant');
+        assert.equal(byId['student-bob'].sessions, 1);
+        const wallClock = (studentLeft - studentJoined) / 1000;
+        assert.ok(
+          Math.abs(byId['student-bob'].connected_seconds - wallClock) <= 3,
+          `connected ${byId['student-bob'].connected_seconds} s, wall clock ${wallClock.toFixed(1)} s`,
+        );
+        assert.equal(report.room_sessions.length, 1);
         await host.page.getByText('Waiting for others to join…').waitFor({ timeout: 10_000 });
         assert.match(await host.page.getByTestId('participants').innerText(), /^1 in the room/);
         assert.deepEqual([...host.pageErrors, ...student.pageErrors], [], 'no uncaught errors in the pages');

@@ -111,7 +111,7 @@ export function tokenServerBinary() {
  * Starts the real token server on a free port (PORT=0) and resolves with its base URL once it
  * logs `listening on http://ADDR:PORT`.
  */
-export async function startTokenServer({ livekitUrl, apiKey, apiSecret, webDistDir, env = {} }) {
+export async function startTokenServer({ livekitUrl, apiKey, apiSecret, webDistDir, env = {}, port = 0 }) {
   const bin = tokenServerBinary();
   if (!existsSync(join(webDistDir, 'index.html'))) {
     throw new Error(`${webDistDir}/index.html is missing: run \`npm run build\` first`);
@@ -123,7 +123,7 @@ export async function startTokenServer({ livekitUrl, apiKey, apiSecret, webDistD
       DATA_DIR: dataDir,
       PATH: process.env.PATH ?? '/usr/bin:/bin',
       HOST: '127.0.0.1',
-      PORT: '0',
+      PORT: String(port),
       APP_ENV: 'development',
       VIDEO_PROVIDER: 'livekit',
       LIVEKIT_URL: livekitUrl,
@@ -182,6 +182,18 @@ export async function startTokenServer({ livekitUrl, apiKey, apiSecret, webDistD
     await stop();
     throw error;
   }
+}
+
+/** A TCP port on 127.0.0.1 that is free now (for a server whose address must be known first). */
+export async function freePort() {
+  const probe = createServer();
+  await new Promise((resolveListen, rejectListen) => {
+    probe.once('error', rejectListen);
+    probe.listen(0, '127.0.0.1', resolveListen);
+  });
+  const { port } = probe.address();
+  await new Promise((done) => probe.close(() => done()));
+  return port;
 }
 
 /** The flags that let Debian's Chromium run headless on a machine with no network but loopback. */
