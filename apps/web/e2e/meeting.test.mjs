@@ -9,6 +9,7 @@
 
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
@@ -201,7 +202,7 @@ describe('two people meet in a live session: real Chromium, real token server, r
     return response.json();
   }
 
-  test('instructor and student see and hear each other; the server agrees; leaving removes the student', { timeout: 180_000 }, () =>
+  test('instructor and student see and hear each other; the server agrees; leaving removes the student', { timeout: 300_000 }, () =>
     withLogs(async () => {
       const room = 'physics-101';
       const host = await openAs('instructor', { room, user: 'prof-ada', name: 'Ada Lovelace' });
@@ -249,6 +250,20 @@ describe('two people meet in a live session: real Chromium, real token server, r
           `connected ${byId['student-bob'].connected_seconds} s, wall clock ${wallClock.toFixed(1)} s`,
         );
         assert.equal(report.room_sessions.length, 1);
+
+        // The instructor's page shows the same report, and downloads it as CSV for the gradebook.
+        await host.page.getByRole('button', { name: 'Show attendance' }).click();
+        const rows = host.page.getByTestId('attendance-table').locator('tbody tr');
+        await rows.filter({ hasText: 'Bob Brown' }).waitFor();
+        assert.match(await rows.filter({ hasText: 'Ada Lovelace' }).innerText(), /here now/);
+        const download = host.page.waitForEvent('download');
+        await host.page.getByRole('button', { name: 'Download CSV' }).click();
+        const file = await download;
+        assert.equal(file.suggestedFilename(), 'attendance-physics-101.csv');
+        const csv = await readFile(await file.path(), 'utf8');
+        assert.match(csv, /^identity,display_name,role,first_join,last_leave,connected_seconds,sessions\n/);
+        assert.match(csv, /\nstudent-bob,Bob Brown,participant,/);
+        await host.page.screenshot({ path: join(SCREENSHOTS, 'openconnect-meeting-attendance.png') });
         await host.page.getByText('Waiting for others to join…').waitFor({ timeout: 10_000 });
         assert.match(await host.page.getByTestId('participants').innerText(), /^1 in the room/);
         assert.deepEqual([...host.pageErrors, ...student.pageErrors], [], 'no uncaught errors in the pages');

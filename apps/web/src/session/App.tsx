@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState, useSyncExternalStore, type FormEvent } from 'react';
 
 import { LiveKitVideoProvider, RoomConnectionError, type VideoProvider } from '../providers/video';
+import { AttendancePanel } from '../attendance/AttendancePanel';
 import { ErrorMessage } from './ErrorMessage';
 import { LiveKitStage } from './LiveKitStage';
 
@@ -153,6 +154,7 @@ export function App({ provider, initial }: { provider: VideoProvider; initial: S
             <LiveKitStage room={liveKitRoom} canPublish={form.view !== 'viewer'} onLeave={() => void leave()} />
           )}
           {shownNotice !== undefined && <p className="notice">{shownNotice}</p>}
+          {instructor && <AttendancePanel room={form.room} />}
         </section>
       ) : (
         <section className="card">
