@@ -71,14 +71,18 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/* \
     && groupadd --system --gid 10001 app \
     && useradd --system --uid 10001 --gid app --no-create-home --home-dir /nonexistent \
-        --shell /usr/sbin/nologin app
+        --shell /usr/sbin/nologin app \
+    && install -d -o 10001 -g 10001 -m 0700 /var/lib/openconnect-video
 COPY --from=builder /out/token-server /usr/local/bin/token-server
 COPY --from=web /src/apps/web/dist/ /app/web/
-# Listen on all interfaces inside the container; serve the web page from the image.
+# Listen on all interfaces inside the container; serve the web page from the image. DATA_DIR holds
+# the attendance database (SQLite) when DATABASE_URL is unset: mount a volume there, owned by the
+# app user (an empty named volume takes this directory's owner).
 ENV APP_ENV=production \
     HOST=0.0.0.0 \
     PORT=8080 \
-    WEB_DIST_DIR=/app/web
+    WEB_DIST_DIR=/app/web \
+    DATA_DIR=/var/lib/openconnect-video
 # Numeric, so Kubernetes can verify runAsNonRoot.
 USER 10001:10001
 EXPOSE 8080

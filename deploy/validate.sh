@@ -86,7 +86,10 @@ check "livekit-helm values: LiveKit settings, Redis, keys in a Secret" \
 check "LiveKit version pinned consistently" "$PYTHON" "$CHECKS" versions .
 check "tests/livekit/livekit.yaml: loopback only, test keys, documented settings" \
     "$PYTHON" "$CHECKS" livekit-test-config tests/livekit/livekit.yaml
-check "livekit.yaml: the pinned LiveKit server starts with it" bash scripts/livekit.sh check-config deploy/livekit.yaml
+# Compose gives LiveKit webhook.api_key in LIVEKIT_WEBHOOK_API_KEY (livekit.yaml has webhook.urls
+# only); check-config's key is named `check-config`.
+check "livekit.yaml: the pinned LiveKit server starts with it" \
+    env LIVEKIT_WEBHOOK_API_KEY=check-config bash scripts/livekit.sh check-config deploy/livekit.yaml
 
 check "kubernetes: OpenAPI schemas (strict), ${#kube_resources[@]} files" \
     kubernetes-validate --strict --quiet "${kube_resources[@]}"

@@ -44,6 +44,9 @@ LIVEKIT_SERVER_ENV = frozenset(
         "REDIS_PASSWORD",
         "LIVEKIT_TURN_CERT",
         "LIVEKIT_TURN_KEY",
+        # One of the variables config.GenerateCLIFlags (pkg/config) derives from scalar settings,
+        # LIVEKIT_<SETTING> with dots as underscores: webhook.api_key.
+        "LIVEKIT_WEBHOOK_API_KEY",
     }
 )
 
