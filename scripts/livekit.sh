@@ -173,6 +173,19 @@ run_dev_server() {
     exec "$bin" --dev --config-body "$DEV_CONFIG" "$@"
 }
 
+# Stops PID with SIGTERM, and with SIGKILL if it is still running after SECONDS (LiveKit's
+# graceful shutdown has been seen to hang when it is stopped right after it started).
+stop_within() {
+    local seconds="$1" pid="$2" deadline
+    kill "$pid" 2>/dev/null || return 0
+    deadline=$((SECONDS + seconds))
+    while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do
+        sleep 0.2
+    done
+    kill -9 "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+}
+
 # Starts the pinned server with FILE (on free loopback ports, a throw-away key pair) and stops it
 # once it answers: LiveKit parses its configuration strictly, so this proves it accepts FILE.
 check_config() {
@@ -194,8 +207,7 @@ check_config() {
         fi
         sleep 0.2
     done
-    kill "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
+    stop_within 10 "$pid"
     if ((ok == 0)); then
         tail -n 20 "$log" >&2
         rm -f "$log"

@@ -191,3 +191,15 @@ fn debug_shows_no_secret() {
     let shown = format!("{:?}", webhooks());
     assert!(!shown.contains(SECRET), "{shown}");
 }
+
+#[test]
+fn the_settings_hand_out_this_receiver_for_the_server() {
+    use video_core::ProviderSettings as _;
+    let settings = LiveKitSettings::new("ws://127.0.0.1:7880", KEY, SECRET.into()).unwrap();
+    let receiver = settings.session_events().expect("LiveKit sends webhooks");
+    let body = participant_body("participant_left", "{}");
+    assert!(matches!(
+        receiver.receive(&body, &sign(&body, SECRET)),
+        Ok(ReceivedEvent::Session(_))
+    ));
+}
