@@ -257,6 +257,45 @@ fn webhooks_the_real_server_signs_verify_and_become_session_events() {
     ));
 }
 
+/// How long LiveKit keeps retrying a webhook its receiver refuses (a token server that is down or
+/// restarting): measured, and printed (`--nocapture`) for docs/operations; the assertion only
+/// says that it retries at all, several times, for seconds rather than not at all or forever.
+#[test]
+fn livekit_retries_a_refused_webhook_for_seconds_then_gives_up() {
+    let sink = WebhookSink::answering(503);
+    let livekit = LiveKit::start_with_webhook(&sink.url);
+    let rt = runtime();
+    let rooms = RoomClient::with_api_key(&livekit.http_url, &livekit.api_key, &livekit.api_secret);
+    rt.block_on(rooms.create_room("retried-room", CreateRoomOptions::default()))
+        .expect("create_room");
+    // Deliveries of the one room_started event (the room_finished of an empty room follows
+    // after its 30 s empty timeout, with retries of its own).
+    let attempts = sink.all_containing("room_started", Duration::from_secs(25));
+    assert!(
+        attempts.len() >= 3,
+        "{} deliveries; LiveKit's log ends:\n{}",
+        attempts.len(),
+        livekit.log_tail()
+    );
+    let first = attempts.first().expect("one").at;
+    let last = attempts.last().expect("one").at;
+    let window = last.duration_since(first);
+    let gaps: Vec<String> = attempts
+        .windows(2)
+        .map(|pair| format!("{:.1}", pair[1].at.duration_since(pair[0].at).as_secs_f64()))
+        .collect();
+    eprintln!(
+        "LiveKit webhook retries: {} deliveries of one event over {:.1} s (gaps {} s)",
+        attempts.len(),
+        window.as_secs_f64(),
+        gaps.join(", ")
+    );
+    assert!(
+        window >= Duration::from_secs(3) && window <= Duration::from_secs(25),
+        "{window:?}"
+    );
+}
+
 /// What a participant of each role may do, as the server reports it.
 #[derive(Debug, PartialEq, Eq)]
 struct Seen {

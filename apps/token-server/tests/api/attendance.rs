@@ -10,7 +10,7 @@ use livekit_api::access_token::AccessToken;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::helpers::{API_KEY, API_SECRET, TestApp, spawn_app};
+use crate::helpers::{API_KEY, API_SECRET, TestApp, postgres_url, spawn_app};
 
 const WEBHOOK: &str = "/api/video/webhooks/livekit";
 const T0: i64 = 1_796_000_000; // 2026-11-30T00:53:20Z
@@ -413,4 +413,49 @@ fn readiness_includes_the_database_and_migrate_is_idempotent() {
         dir.join("attendance.sqlite3").is_file(),
         "SQLite in DATA_DIR"
     );
+}
+
+#[test]
+fn two_replicas_on_one_postgresql_make_one_report() {
+    // Two token servers behind a load balancer share one database; LiveKit's deliveries (and its
+    // retries) land on either.
+    let url = postgres_url();
+    let a = spawn_app(&[("DATABASE_URL", url)]);
+    let b = spawn_app(&[("DATABASE_URL", url)]);
+    let ada = Some(("prof-ada", "Ada Lovelace", "host"));
+    let bob = Some(("student-bob", "Bob Brown", "participant"));
+    let events = [
+        event("room_started", "EV_r1", T0, None),
+        event("participant_joined", "EV_r2", T0 + 5, ada),
+        event("participant_joined", "EV_r3", T0 + 60, bob),
+        event("participant_left", "EV_r4", T0 + 3000, bob),
+        event("participant_left", "EV_r5", T0 + 3600, ada),
+        event("room_finished", "EV_r6", T0 + 3605, None),
+    ];
+    for (i, body) in events.iter().enumerate() {
+        let (first, second) = if i % 2 == 0 { (&a, &b) } else { (&b, &a) };
+        assert_eq!(ack(first, body), "stored");
+        // The same delivery retried at the other replica: stored once across both.
+        assert_eq!(ack(second, body), "duplicate");
+    }
+    let from_a = report(&a, "", &[]).json();
+    let from_b = report(&b, "", &[]).json();
+    let strip = |mut v: Value| {
+        v.as_object_mut().unwrap().remove("generated_at");
+        v
+    };
+    assert_eq!(
+        strip(from_a.clone()),
+        strip(from_b),
+        "one report, whichever replica answers"
+    );
+    let bob = from_a["participants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["identity"] == "student-bob")
+        .unwrap()
+        .clone();
+    assert_eq!(bob["connected_seconds"], 2940);
+    assert_eq!(a.get("/readyz").status, 200);
 }

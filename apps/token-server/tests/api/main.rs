@@ -8,6 +8,7 @@ mod errors;
 mod health;
 mod helpers;
 mod limits;
+mod livekit_restart;
 mod openapi;
 mod provider_faults;
 mod token;

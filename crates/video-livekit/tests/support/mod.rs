@@ -167,11 +167,12 @@ pub(crate) fn http_get(address: &str, path_and_query: &str) -> Option<(u16, Stri
     Some((status, body))
 }
 
-/// One webhook delivery as it arrived: the raw `Authorization` header and body.
+/// One webhook delivery as it arrived: the raw `Authorization` header and body, and when.
 #[derive(Debug, Clone)]
 pub(crate) struct Delivery {
     pub(crate) authorization: String,
     pub(crate) body: String,
+    pub(crate) at: Instant,
 }
 
 /// A minimal HTTP endpoint on 127.0.0.1 that records LiveKit's webhook deliveries and answers 200.
@@ -181,7 +182,13 @@ pub(crate) struct WebhookSink {
 }
 
 impl WebhookSink {
+    /// A sink that acknowledges every delivery (200).
     pub(crate) fn start() -> WebhookSink {
+        Self::answering(200)
+    }
+
+    /// A sink that answers every delivery with `status` (e.g. 503, as a receiver that is down).
+    pub(crate) fn answering(status: u16) -> WebhookSink {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         let url = format!(
             "http://{}/webhooks",
@@ -190,7 +197,7 @@ impl WebhookSink {
         let (sender, deliveries) = std::sync::mpsc::channel();
         thread::spawn(move || {
             for stream in listener.incoming().flatten() {
-                if let Some(delivery) = read_delivery(stream)
+                if let Some(delivery) = read_delivery(stream, status)
                     && sender.send(delivery).is_err()
                 {
                     return;
@@ -198,6 +205,21 @@ impl WebhookSink {
             }
         });
         WebhookSink { url, deliveries }
+    }
+
+    /// Every delivery whose body contains `needle` that arrives within `within`.
+    pub(crate) fn all_containing(&self, needle: &str, within: Duration) -> Vec<Delivery> {
+        let deadline = Instant::now() + within;
+        let mut found = Vec::new();
+        while let Ok(delivery) = self
+            .deliveries
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+        {
+            if delivery.body.contains(needle) {
+                found.push(delivery);
+            }
+        }
+        found
     }
 
     /// The next delivery whose body contains `needle`, waiting at most `within`.
@@ -214,7 +236,7 @@ impl WebhookSink {
     }
 }
 
-fn read_delivery(mut stream: TcpStream) -> Option<Delivery> {
+fn read_delivery(mut stream: TcpStream, status: u16) -> Option<Delivery> {
     stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
     let mut reader = BufReader::new(stream.try_clone().ok()?);
     let mut authorization = String::new();
@@ -237,11 +259,16 @@ fn read_delivery(mut stream: TcpStream) -> Option<Delivery> {
     }
     let mut body = vec![0_u8; length];
     reader.read_exact(&mut body).ok()?;
+    let at = Instant::now();
     stream
-        .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+        .write_all(
+            format!("HTTP/1.1 {status} X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                .as_bytes(),
+        )
         .ok()?;
     Some(Delivery {
         authorization,
         body: String::from_utf8(body).ok()?,
+        at,
     })
 }
