@@ -33,73 +33,22 @@
 use std::fmt;
 use std::time::SystemTime;
 
-use crate::names::{DisplayName, NameError, ParticipantIdentity, RoomName, check};
+use crate::names::{DisplayName, ParticipantIdentity, RoomName, validated_name};
 use crate::role::Role;
 
-macro_rules! provider_id {
-    ($(#[$meta:meta])* $name:ident) => {
-        $(#[$meta])*
-        ///
-        /// Accepted exactly when it follows the rules of [`names`](crate::names): not empty, at
-        /// most [`MAX_NAME_BYTES`](crate::MAX_NAME_BYTES) bytes of UTF-8, no control character.
-        #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub struct $name(String);
-
-        impl $name {
-            /// Parses a provider's id, accepting it only if it follows the rules above.
-            pub fn parse(value: impl Into<String>) -> Result<Self, NameError> {
-                let value = value.into();
-                check(&value)?;
-                Ok(Self(value))
-            }
-
-            /// The validated value.
-            pub fn as_str(&self) -> &str {
-                &self.0
-            }
-
-            /// Consumes the id and returns the validated value.
-            pub fn into_string(self) -> String {
-                self.0
-            }
-        }
-
-        impl AsRef<str> for $name {
-            fn as_ref(&self) -> &str {
-                &self.0
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.0)
-            }
-        }
-
-        impl fmt::Debug for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.debug_tuple(stringify!($name)).field(&self.0).finish()
-            }
-        }
-
-        impl std::str::FromStr for $name {
-            type Err = NameError;
-
-            fn from_str(value: &str) -> Result<Self, NameError> {
-                Self::parse(value)
-            }
-        }
-    };
-}
-
-provider_id!(
+validated_name!(
     /// The provider's id of one notification, e.g. LiveKit's webhook event `id`. A notification
     /// delivered twice carries the same id, which is what makes consuming events idempotent.
+    ///
+    /// Accepted exactly when it follows the [name rules](crate::names): not empty, at most
+    /// [`MAX_NAME_BYTES`](crate::MAX_NAME_BYTES) bytes of UTF-8, no control character.
     EventId
 );
-provider_id!(
+validated_name!(
     /// The provider's id of one connection of a participant, e.g. LiveKit's participant `sid`.
     /// A participant who leaves and joins again has a new one.
+    ///
+    /// Accepted exactly when it follows the [name rules](crate::names).
     ParticipantSessionId
 );
 
@@ -244,6 +193,7 @@ pub trait SessionEventReceiver: fmt::Debug + Send + Sync {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::NameError;
 
     #[test]
     fn ids_follow_the_name_rules() {

@@ -16,8 +16,6 @@
 //! is applied. Two different inputs therefore always stay two different names; nothing is
 //! trimmed, folded or repaired.
 
-use std::fmt;
-
 /// The longest accepted name, in bytes of UTF-8.
 pub const MAX_NAME_BYTES: usize = 256;
 
@@ -66,10 +64,10 @@ macro_rules! validated_name {
         pub struct $name(String);
 
         impl $name {
-            /// Parses a value, accepting it only if it follows the [module rules](self).
-            pub fn parse(value: impl Into<String>) -> Result<Self, NameError> {
+            /// Parses a value, accepting it only if it follows the [name rules](crate::names).
+            pub fn parse(value: impl Into<String>) -> Result<Self, $crate::names::NameError> {
                 let value = value.into();
-                check(&value)?;
+                $crate::names::check(&value)?;
                 Ok(Self(value))
             }
 
@@ -90,27 +88,30 @@ macro_rules! validated_name {
             }
         }
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str(&self.0)
             }
         }
 
-        impl fmt::Debug for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl ::std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.debug_tuple(stringify!($name)).field(&self.0).finish()
             }
         }
 
         impl std::str::FromStr for $name {
-            type Err = NameError;
+            type Err = $crate::names::NameError;
 
-            fn from_str(value: &str) -> Result<Self, NameError> {
+            fn from_str(value: &str) -> Result<Self, $crate::names::NameError> {
                 Self::parse(value)
             }
         }
     };
 }
+
+/// The same newtype for other validated strings of the crate (the provider's ids in `events`).
+pub(crate) use validated_name;
 
 validated_name!(
     /// The name of a room, e.g. `physics-101`. See the [module rules](self).

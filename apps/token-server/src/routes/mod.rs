@@ -9,6 +9,7 @@ pub(crate) mod token;
 pub(crate) mod webhooks;
 
 use actix_web::dev::{AppService, HttpServiceFactory};
+use actix_web::http::Method;
 use actix_web::http::header::{CACHE_CONTROL, HeaderValue};
 use actix_web::middleware::DefaultHeaders;
 use actix_web::{FromRequest, Handler, HttpResponse, Resource, Responder, ResponseError, web};
@@ -23,8 +24,9 @@ use crate::problem::ApiError;
 /// Registers the API routes; a known path with a wrong method answers 405.
 pub(crate) fn configure(config: &mut ServiceConfig<'_>) {
     config
-        .service(get(
+        .service(documented(
             token::__path_issue_token,
+            Method::GET,
             token::issue_token,
             |resource| {
                 // The token is a credential: no browser or proxy may store any answer here.
@@ -34,15 +36,27 @@ pub(crate) fn configure(config: &mut ServiceConfig<'_>) {
                 )
             },
         ))
-        .service(get(health::__path_healthz, health::healthz, |r| r))
-        .service(get(health::__path_readyz, health::readyz, |r| r))
-        .service(post(
+        .service(documented(
+            health::__path_healthz,
+            Method::GET,
+            health::healthz,
+            |r| r,
+        ))
+        .service(documented(
+            health::__path_readyz,
+            Method::GET,
+            health::readyz,
+            |r| r,
+        ))
+        .service(documented(
             webhooks::__path_receive_webhook,
+            Method::POST,
             webhooks::receive_webhook,
             |r| r,
         ))
-        .service(get(
+        .service(documented(
             attendance::__path_room_attendance,
+            Method::GET,
             attendance::room_attendance,
             |resource| {
                 // Attendance is personal data: no browser or proxy may keep a copy.
@@ -54,10 +68,12 @@ pub(crate) fn configure(config: &mut ServiceConfig<'_>) {
         ));
 }
 
-/// `handler` for GET at the path of its `#[utoipa::path]` annotation (`doc`, the type that
-/// annotation generates), answering 405 to any other method; `finish` adds per-route middleware.
-fn get<Doc, F, Args, S>(
+/// `handler` for `method` (GET or POST) at the path of its `#[utoipa::path]` annotation (`doc`,
+/// the type that annotation generates), answering 405 with `Allow` to any other method; `finish`
+/// adds per-route middleware.
+fn documented<Doc, F, Args, S>(
     doc: Doc,
+    method: Method,
     handler: F,
     finish: impl FnOnce(Resource) -> S,
 ) -> Documented<Doc, S>
@@ -67,31 +83,15 @@ where
     Args: FromRequest + 'static,
     F::Output: Responder + 'static,
 {
+    let allow = if method == Method::POST {
+        "POST"
+    } else {
+        "GET"
+    };
     let resource = web::resource(Doc::path())
-        .route(web::get().to(handler))
-        .default_service(web::to(method_not_allowed));
-    Documented {
-        doc,
-        service: finish(resource),
-    }
-}
-
-/// The same for POST: a known path with another method answers 405 with `Allow: POST`.
-fn post<Doc, F, Args, S>(
-    doc: Doc,
-    handler: F,
-    finish: impl FnOnce(Resource) -> S,
-) -> Documented<Doc, S>
-where
-    Doc: utoipa::Path,
-    F: Handler<Args>,
-    Args: FromRequest + 'static,
-    F::Output: Responder + 'static,
-{
-    let resource = web::resource(Doc::path())
-        .route(web::post().to(handler))
-        .default_service(web::to(|| async {
-            ApiError::MethodNotAllowed("POST").error_response()
+        .route(web::method(method).to(handler))
+        .default_service(web::to(move || async move {
+            ApiError::MethodNotAllowed(allow).error_response()
         }));
     Documented {
         doc,
@@ -120,10 +120,6 @@ impl<Doc: OpenApiFactory, S> OpenApiFactory for Documented<Doc, S> {
     fn schemas(&self, schemas: &mut Vec<(String, RefOr<Schema>)>) {
         self.doc.schemas(schemas);
     }
-}
-
-pub(crate) async fn method_not_allowed() -> HttpResponse {
-    ApiError::MethodNotAllowed("GET").error_response()
 }
 
 pub(crate) async fn not_found() -> HttpResponse {

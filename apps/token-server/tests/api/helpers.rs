@@ -263,30 +263,12 @@ pub fn verify(token: &str) -> livekit_api::access_token::Claims {
         .expect("token verifies with LiveKit's TokenVerifier")
 }
 
-/// A throw-away PostgreSQL server for this test binary (`scripts/postgres.sh start`, stopped when
-/// the binary exits), or `TEST_DATABASE_URL` when set: its URL.
+/// A throw-away PostgreSQL server for this test binary, or `TEST_DATABASE_URL` when set: its URL
+/// (the harness of video-attendance's own storage tests).
 pub fn postgres_url() -> &'static str {
-    static URL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    URL.get_or_init(|| {
-        if let Ok(url) = std::env::var("TEST_DATABASE_URL") {
-            return url;
-        }
-        let script = format!("{}/../../scripts/postgres.sh", env!("CARGO_MANIFEST_DIR"));
-        let output = std::process::Command::new("bash")
-            .arg(&script)
-            .args(["start", "--owner-pid", &std::process::id().to_string()])
-            .stdin(std::process::Stdio::null())
-            .output()
-            .expect("run scripts/postgres.sh start");
-        assert!(
-            output.status.success(),
-            "scripts/postgres.sh start failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8_lossy(&output.stdout)
-            .lines()
-            .find_map(|line| line.strip_prefix("DATABASE_URL="))
-            .expect("scripts/postgres.sh printed DATABASE_URL")
-            .to_owned()
-    })
+    attendance_support::postgres_server_url()
 }
+
+#[allow(dead_code)]
+#[path = "../../../../crates/video-attendance/tests/support/mod.rs"]
+mod attendance_support;

@@ -14,7 +14,7 @@ use sqlx::{Connection, Executor};
 use video_attendance::SqlStore;
 
 /// The server URL (of its maintenance database), started at most once per test binary.
-fn postgres_server_url() -> &'static str {
+pub(crate) fn postgres_server_url() -> &'static str {
     static URL: OnceLock<String> = OnceLock::new();
     URL.get_or_init(|| {
         if let Ok(url) = std::env::var("TEST_DATABASE_URL") {
