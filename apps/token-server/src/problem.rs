@@ -68,7 +68,7 @@ pub enum ApiError {
     DuplicateParameter(&'static str),
     /// The query has a parameter this endpoint does not accept.
     #[error("unknown query parameter")]
-    UnknownParameter,
+    UnknownParameter(&'static [&'static str]),
     /// The query string is not valid form encoding or not UTF-8.
     #[error("malformed query string")]
     MalformedQuery(#[source] QueryDecodeError),
@@ -151,7 +151,7 @@ impl ApiError {
         match self {
             Self::MissingParameter(_) => ("missing_parameter", "Missing parameter"),
             Self::DuplicateParameter(_) => ("duplicate_parameter", "Duplicated parameter"),
-            Self::UnknownParameter => ("unknown_parameter", "Unknown parameter"),
+            Self::UnknownParameter(_) => ("unknown_parameter", "Unknown parameter"),
             Self::MalformedQuery(_) => ("malformed_query", "Malformed query string"),
             Self::InvalidName {
                 source: NameError::Empty,
@@ -214,8 +214,14 @@ impl ApiError {
             Self::DuplicateParameter(p) => {
                 format!("The `{p}` query parameter must appear at most once.")
             }
-            Self::UnknownParameter => {
-                "The query accepts only the parameters room, user, name and role.".to_owned()
+            Self::UnknownParameter(accepted) => {
+                let (last, rest) = accepted.split_last().unwrap_or((&"", &[]));
+                let list = if rest.is_empty() {
+                    (*last).to_owned()
+                } else {
+                    format!("{} and {last}", rest.join(", "))
+                };
+                format!("The query accepts only the parameters {list}.")
             }
             Self::MalformedQuery(QueryDecodeError::MalformedPercentEncoding { .. }) => {
                 "The query string has a `%` that is not followed by two hexadecimal digits."

@@ -79,29 +79,37 @@ impl PartialSchema for RoleSchema {
 
 impl ToSchema for RoleSchema {}
 
-/// Parses the raw query string strictly: each of `room`, `user`, `name`, `role` at most once,
-/// nothing else, valid form encoding, valid names. `room` is required here; whether `user` is
-/// depends on the caller (see [`crate::auth::Caller::authorize`]).
-pub fn parse_token_query(query: &str) -> Result<TokenQuery, ApiError> {
-    let mut room = None;
-    let mut user = None;
-    let mut name = None;
-    let mut role = None;
+/// The parameters of `GET /api/video/token`, in the order [`parse_token_query`] takes them.
+pub const TOKEN_PARAMETERS: &[&str] = &["room", "user", "name", "role"];
+
+/// Decodes `query` strictly into the values of `names` (each at most once, in that order):
+/// valid percent-encoding and UTF-8, no other parameter, empty pairs skipped.
+pub fn parse_pairs<const N: usize>(
+    query: &str,
+    names: &'static [&'static str],
+) -> Result<[Option<String>; N], ApiError> {
+    let mut values: [Option<String>; N] = std::array::from_fn(|_| None);
     for pair in query.split('&').filter(|pair| !pair.is_empty()) {
         let (raw_key, raw_value) = pair.split_once('=').unwrap_or((pair, ""));
         let key = decode_query_component(raw_key).map_err(ApiError::MalformedQuery)?;
         let value = decode_query_component(raw_value).map_err(ApiError::MalformedQuery)?;
-        let (slot, parameter) = match key.as_ref() {
-            "room" => (&mut room, "room"),
-            "user" => (&mut user, "user"),
-            "name" => (&mut name, "name"),
-            "role" => (&mut role, "role"),
-            _ => return Err(ApiError::UnknownParameter),
-        };
-        if slot.replace(value.into_owned()).is_some() {
-            return Err(ApiError::DuplicateParameter(parameter));
+        let index = names
+            .iter()
+            .position(|name| *name == key)
+            .filter(|index| *index < N)
+            .ok_or(ApiError::UnknownParameter(names))?;
+        if values[index].replace(value.into_owned()).is_some() {
+            return Err(ApiError::DuplicateParameter(names[index]));
         }
     }
+    Ok(values)
+}
+
+/// Parses the raw query string strictly: each of `room`, `user`, `name`, `role` at most once,
+/// nothing else, valid form encoding, valid names. `room` is required here; whether `user` is
+/// depends on the caller (see [`crate::auth::Caller::authorize`]).
+pub fn parse_token_query(query: &str) -> Result<TokenQuery, ApiError> {
+    let [room, user, name, role] = parse_pairs::<4>(query, TOKEN_PARAMETERS)?;
     let invalid = |parameter| move |source: NameError| ApiError::InvalidName { parameter, source };
     let room = RoomName::parse(room.ok_or(ApiError::MissingParameter("room"))?)
         .map_err(invalid("room"))?;

@@ -15,6 +15,7 @@ use video_core::{NameError, Role, RoomName};
 
 use crate::auth::{AuthError, Caller, Denied};
 use crate::problem::{ApiError, ErrorDoc, error_responses};
+use crate::query::parse_pairs;
 use crate::routes::token::{authorization, rfc3339};
 use crate::startup::AppState;
 
@@ -159,31 +160,27 @@ fn inert(cell: &str) -> String {
     }
 }
 
-/// Parses `from` and `until` (each at most once, RFC 3339) into a range.
+/// The parameters of the report's query.
+const REPORT_PARAMETERS: &[&str] = &["from", "until"];
+
+/// Parses `from` and `until` (each at most once, RFC 3339; the query decoded as strictly as the
+/// token endpoint's) into a range.
 fn time_range(query: &str) -> Result<TimeRange, ApiError> {
-    let mut range = TimeRange::ALL;
-    for (name, value) in url::form_urlencoded::parse(query.as_bytes()) {
-        let slot = match name.as_ref() {
-            "from" => &mut range.from,
-            "until" => &mut range.until,
-            _ => {
-                return Err(ApiError::InvalidTimeRange(
-                    "the query takes only from and until",
-                ));
-            }
-        };
-        if slot.is_some() {
-            return Err(ApiError::InvalidTimeRange(
-                "from and until may appear once each",
-            ));
-        }
-        let time = humantime::parse_rfc3339(&value).map_err(|_| {
-            ApiError::InvalidTimeRange(
-                "from and until must be RFC 3339 times in UTC, e.g. 2026-12-01T08:00:00Z",
-            )
-        })?;
-        *slot = Some(time);
-    }
+    let [from, until] = parse_pairs::<2>(query, REPORT_PARAMETERS)?;
+    let time = |value: Option<String>| {
+        value
+            .map(|value| humantime::parse_rfc3339(&value))
+            .transpose()
+            .map_err(|_| {
+                ApiError::InvalidTimeRange(
+                    "from and until must be RFC 3339 times in UTC, e.g. 2026-12-01T08:00:00Z",
+                )
+            })
+    };
+    let range = TimeRange {
+        from: time(from)?,
+        until: time(until)?,
+    };
     if let (Some(from), Some(until)) = (range.from, range.until)
         && from >= until
     {
@@ -206,6 +203,7 @@ impl IntoResponses for AttendanceErrors {
                         source: NameError::TooLong { len: 257 },
                     },
                     ApiError::InvalidTimeRange("from must be before until"),
+                    ApiError::UnknownParameter(REPORT_PARAMETERS),
                 ],
             },
             ErrorDoc {
@@ -342,14 +340,24 @@ mod tests {
         for bad in [
             "from=yesterday",
             "from=2026-12-01T09:00:00Z&until=2026-12-01T08:00:00Z",
-            "from=2026-12-01T08:00:00Z&from=2026-12-01T08:00:00Z",
-            "room=x",
         ] {
             assert!(
                 matches!(time_range(bad), Err(ApiError::InvalidTimeRange(_))),
                 "{bad}"
             );
         }
+        assert!(matches!(
+            time_range("from=2026-12-01T08:00:00Z&from=2026-12-01T08:00:00Z"),
+            Err(ApiError::DuplicateParameter("from"))
+        ));
+        assert!(matches!(
+            time_range("room=x"),
+            Err(ApiError::UnknownParameter(_))
+        ));
+        assert!(matches!(
+            time_range("from=%zz"),
+            Err(ApiError::MalformedQuery(_))
+        ));
     }
 
     #[test]

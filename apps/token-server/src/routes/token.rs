@@ -103,7 +103,7 @@ impl IntoResponses for TokenErrors {
                     invalid("room", NameError::TooLong { len: 257 }),
                     invalid("user", NameError::ControlCharacter { index: 3 }),
                     ApiError::DuplicateParameter("room"),
-                    ApiError::UnknownParameter,
+                    ApiError::UnknownParameter(crate::query::TOKEN_PARAMETERS),
                     ApiError::MalformedQuery(QueryDecodeError::MalformedPercentEncoding {
                         index: 0,
                     }),

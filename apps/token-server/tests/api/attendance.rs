@@ -306,7 +306,12 @@ fn bad_report_queries_are_problem_details() {
             "?from=2026-11-30T02:00:00Z&until=2026-11-30T01:00:00Z",
             "invalid_time_range",
         ),
-        ("?room=other", "invalid_time_range"),
+        ("?room=other", "unknown_parameter"),
+        (
+            "?from=2026-11-30T01:00:00Z&from=2026-11-30T02:00:00Z",
+            "duplicate_parameter",
+        ),
+        ("?from=%zz", "malformed_query"),
     ] {
         let response = report(&app, query, &[]);
         assert_eq!(response.status, 400, "{query}");
