@@ -72,7 +72,13 @@ pub(crate) async fn access_log<B: MessageBody>(
     let audit = extensions.get::<telemetry::AuditRecord>();
     match (started, audit) {
         (Some(started), audit) => {
-            let (method, path, status) = (request.method(), request.path(), response.status());
+            // A route with parameters is logged by its template (`/api/video/rooms/{room}/…`): a
+            // path may name a room, which the access line never does, as it never logs a query.
+            let pattern = request
+                .match_pattern()
+                .filter(|pattern| pattern.contains('{'));
+            let path = pattern.as_deref().unwrap_or(request.path());
+            let (method, status) = (request.method(), response.status());
             // Milliseconds with three decimals, from whole microseconds: no float formatting.
             let micros = started.elapsed().as_micros();
             let (millis, micros) = (micros / 1000, micros % 1000);

@@ -18,6 +18,7 @@ use crate::problem::{ApiError, ErrorDoc, error_responses};
 use crate::query::parse_pairs;
 use crate::routes::token::{authorization, rfc3339};
 use crate::startup::AppState;
+use crate::telemetry;
 
 /// The optional time range of a report: sessions are cut to `[from, until)`.
 #[derive(IntoParams)]
@@ -297,6 +298,16 @@ pub(crate) async fn room_attendance(
         .get(header::ACCEPT)
         .and_then(|accept| accept.to_str().ok())
         .is_some_and(|accept| accept.contains("text/csv"));
+    // Reading attendance is reading personal data: who read which room's, vouched for how.
+    telemetry::audit(&request, || {
+        format!(
+            "attendance read room={:?} participants={} format={} auth={}",
+            body.room,
+            body.participants.len(),
+            if wants_csv { "csv" } else { "json" },
+            state.auth.mode()
+        )
+    });
     if wants_csv {
         let csv = body
             .to_csv()

@@ -15,7 +15,7 @@ use crate::helpers::{API_KEY, API_SECRET, TestApp, postgres_url, spawn_app};
 const WEBHOOK: &str = "/api/video/webhooks/livekit";
 const T0: i64 = 1_796_000_000; // 2026-11-30T00:53:20Z
 
-fn signed(body: &str, secret: &str) -> String {
+pub(crate) fn signed(body: &str, secret: &str) -> String {
     let hash = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(body));
     AccessToken::with_api_key(API_KEY, secret)
         .with_sha256(&hash)
@@ -24,7 +24,7 @@ fn signed(body: &str, secret: &str) -> String {
 }
 
 /// A LiveKit event body, in LiveKit's protobuf JSON.
-fn event(kind: &str, id: &str, at: i64, identity: Option<(&str, &str, &str)>) -> String {
+pub(crate) fn event(kind: &str, id: &str, at: i64, identity: Option<(&str, &str, &str)>) -> String {
     let mut body = json!({
         "event": kind, "id": id, "createdAt": at.to_string(),
         "room": {"sid": "RM_1", "name": "physics-101"},

@@ -221,6 +221,32 @@ fn logs_never_contain_the_secret_tokens_or_query_strings() {
     for target in ["/readyz", "/healthz", "/nope"] {
         request(running.address, "GET", target.as_bytes());
     }
+    // Attendance is personal data too: a webhook naming the user in the room, and the report.
+    let webhook = crate::attendance::event(
+        "participant_joined",
+        "EV_log_1",
+        1_796_000_000,
+        Some(("private-user-9", "Private Name", "participant")),
+    )
+    .replace("physics-101", "quiet-room-7");
+    let signature = crate::attendance::signed(&webhook, secret);
+    let length = webhook.len().to_string();
+    let mut raw = format!(
+        "POST /api/video/webhooks/livekit HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: {signature}\r\nContent-Length: {length}\r\n\r\n"
+    )
+    .into_bytes();
+    raw.extend_from_slice(webhook.as_bytes());
+    let mut stream = std::net::TcpStream::connect(running.address).unwrap();
+    std::io::Write::write_all(&mut stream, &raw).unwrap();
+    let stored = crate::helpers::read_response(&mut stream);
+    assert_eq!(stored.status, 200, "{}", stored.text());
+    let report = request_with(
+        running.address,
+        "GET",
+        b"/api/video/rooms/quiet-room-7/attendance",
+        &auth,
+    );
+    assert_eq!(report.status, 200, "{}", report.text());
     running.terminate();
     let (code, log) = running.wait();
 
@@ -245,7 +271,7 @@ fn logs_never_contain_the_secret_tokens_or_query_strings() {
     // access line (one line, one write); access lines have no query.
     let audit: Vec<&str> = log
         .lines()
-        .filter(|l| l.contains("token_server::audit"))
+        .filter(|l| l.contains("token_server::audit") && l.contains("token issued"))
         .collect();
     assert_eq!(audit.len(), 3, "{log}");
     assert!(
@@ -264,10 +290,25 @@ fn logs_never_contain_the_secret_tokens_or_query_strings() {
     let others = log.lines().filter(|l| !l.contains("token_server::audit"));
     for line in others {
         assert!(
-            !line.contains("quiet-room-7") && !line.contains("private-user-9"),
-            "a query string leaked: {line}"
+            !line.contains("quiet-room-7")
+                && !line.contains("private-user-9")
+                && !line.contains("Private Name"),
+            "a name leaked outside the audit record: {line}"
         );
     }
+    assert!(
+        log.contains("POST /api/video/webhooks/{provider} 200")
+            && log.contains("GET /api/video/rooms/{room}/attendance 200"),
+        "routes with parameters are logged by their template: {log}"
+    );
+    assert!(
+        log.lines().any(|l| l.contains("token_server::audit")
+            && l.contains(
+                "attendance read room=\"quiet-room-7\" participants=1 format=json auth=api-key"
+            )),
+        "reading attendance is audited: {log}"
+    );
+    assert!(!log.contains("Private Name"), "{log}");
 }
 
 #[test]
