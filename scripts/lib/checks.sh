@@ -31,19 +31,23 @@ refuses() {
     fi
 }
 
-# setup_venv LABEL VENV REQUIREMENTS: a Python venv at VENV with the pinned REQUIREMENTS from
-# PyPI, made again only when REQUIREMENTS changes (its hash is kept in the venv).
+# setup_venv LABEL VENV REQUIREMENTS [PYTHON]: a Python venv at VENV (made by PYTHON, default
+# python3) with the pinned REQUIREMENTS from PyPI, made again only when REQUIREMENTS or the
+# interpreter changes (both are kept in the venv's stamp).
 setup_venv() {
-    local label="$1" venv="$2" requirements="$3"
+    local label="$1" venv="$2" requirements="$3" python="${4:-python3}"
     local stamp="$venv/.requirements.sha256"
     local wanted
     wanted="$(sha256sum "$requirements" | cut -d' ' -f1)"
+    if [[ "$python" != python3 ]]; then
+        wanted+=" $python"
+    fi
     if [[ -x "$venv/bin/python" && -f "$stamp" && "$(cat "$stamp")" == "$wanted" ]]; then
         return
     fi
     echo "$label: installing $requirements into $venv"
     rm -rf "$venv"
-    python3 -m venv "$venv"
+    "$python" -m venv "$venv"
     "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-input \
         --requirement "$requirements"
     echo "$wanted" >"$stamp"

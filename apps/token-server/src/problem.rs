@@ -81,6 +81,15 @@ pub enum ApiError {
         #[source]
         source: NameError,
     },
+    /// A name in the request's path (a room) breaks the name rules.
+    #[error("invalid path parameter `{parameter}`")]
+    InvalidPathName {
+        /// The path parameter.
+        parameter: &'static str,
+        /// The rule it broke.
+        #[source]
+        source: NameError,
+    },
     /// `role` is not one of the roles.
     #[error("unknown role")]
     UnknownRole,
@@ -153,18 +162,12 @@ impl ApiError {
             Self::DuplicateParameter(_) => ("duplicate_parameter", "Duplicated parameter"),
             Self::UnknownParameter(_) => ("unknown_parameter", "Unknown parameter"),
             Self::MalformedQuery(_) => ("malformed_query", "Malformed query string"),
-            Self::InvalidName {
-                source: NameError::Empty,
-                ..
-            } => ("empty_parameter", "Empty parameter"),
-            Self::InvalidName {
-                source: NameError::TooLong { .. },
-                ..
-            } => ("parameter_too_long", "Parameter too long"),
-            Self::InvalidName {
-                source: NameError::ControlCharacter { .. },
-                ..
-            } => ("invalid_characters", "Invalid characters"),
+            Self::InvalidName { source, .. } | Self::InvalidPathName { source, .. } => match source
+            {
+                NameError::Empty => ("empty_parameter", "Empty parameter"),
+                NameError::TooLong { .. } => ("parameter_too_long", "Parameter too long"),
+                NameError::ControlCharacter { .. } => ("invalid_characters", "Invalid characters"),
+            },
             Self::UnknownRole => ("unknown_role", "Unknown role"),
             Self::NotFound => ("not_found", "Not found"),
             Self::MethodNotAllowed(_) => ("method_not_allowed", "Method not allowed"),
@@ -233,6 +236,9 @@ impl ApiError {
             Self::InvalidName { parameter, source } => {
                 format!("The `{parameter}` query parameter {source}.")
             }
+            Self::InvalidPathName { parameter, source } => {
+                format!("The `{parameter}` in the path {source}.")
+            }
             Self::UnknownRole => {
                 "The `role` query parameter must be one of: host, participant, viewer.".to_owned()
             }
@@ -300,7 +306,9 @@ impl ApiError {
     fn parameter(&self) -> Option<&'static str> {
         match self {
             Self::MissingParameter(p) | Self::DuplicateParameter(p) => Some(p),
-            Self::InvalidName { parameter, .. } => Some(parameter),
+            Self::InvalidName { parameter, .. } | Self::InvalidPathName { parameter, .. } => {
+                Some(parameter)
+            }
             Self::UnknownRole | Self::Forbidden(Denied::RoleNotAllowed) => Some("role"),
             Self::Forbidden(Denied::UserMismatch) => Some("user"),
             Self::Forbidden(Denied::RoomNotAllowed) => Some("room"),

@@ -49,7 +49,7 @@ pub struct TokenQuery {
 }
 
 /// The schema of a name parameter, from the name rules themselves.
-struct NameSchema;
+pub(crate) struct NameSchema;
 
 impl PartialSchema for NameSchema {
     fn schema() -> RefOr<Schema> {

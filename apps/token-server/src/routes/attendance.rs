@@ -15,7 +15,7 @@ use video_core::{NameError, Role, RoomName};
 
 use crate::auth::{AuthError, Caller, Denied};
 use crate::problem::{ApiError, ErrorDoc, error_responses};
-use crate::query::parse_pairs;
+use crate::query::{NameSchema, parse_pairs};
 use crate::routes::token::{authorization, rfc3339};
 use crate::startup::AppState;
 use crate::telemetry;
@@ -199,7 +199,7 @@ impl IntoResponses for AttendanceErrors {
                 description: "The room name or the time range is invalid.",
                 headers: &[],
                 samples: vec![
-                    ApiError::InvalidName {
+                    ApiError::InvalidPathName {
                         parameter: "room",
                         source: NameError::TooLong { len: 257 },
                     },
@@ -250,7 +250,11 @@ impl IntoResponses for AttendanceErrors {
     get,
     path = "/api/video/rooms/{room}/attendance",
     tag = "attendance",
-    params(("room" = String, Path, description = "The room, e.g. `physics-101`."), ReportQuery),
+    params(
+        ("room" = inline(NameSchema), Path, description = "The room, e.g. `physics-101`.",
+            example = "physics-101"),
+        ReportQuery,
+    ),
     security((), ("bearer" = [])),
     responses(
         (status = 200, description = "The room's attendance.",
@@ -268,7 +272,7 @@ pub(crate) async fn room_attendance(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let attendance = state.attendance.as_ref().ok_or(ApiError::NotFound)?;
-    let room = RoomName::parse(room.into_inner()).map_err(|source| ApiError::InvalidName {
+    let room = RoomName::parse(room.into_inner()).map_err(|source| ApiError::InvalidPathName {
         parameter: "room",
         source,
     })?;

@@ -7,8 +7,9 @@ use std::collections::BTreeMap;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::openapi::{RefOr, Response};
-use utoipa::{IntoResponses, ToSchema};
+use utoipa::{IntoResponses, PartialSchema, ToSchema};
 use video_attendance::{Appended, AttendanceError, AttendanceStore as _};
 use video_core::{ReceiveError, ReceivedEvent};
 
@@ -23,6 +24,22 @@ pub(crate) struct WebhookAck {
     #[schema(example = "stored")]
     status: &'static str,
 }
+
+/// The schema of the `provider` path parameter: the names of the providers this server knows.
+struct ProviderSchema;
+
+impl PartialSchema for ProviderSchema {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some(
+                crate::providers::PROVIDERS.iter().map(|(name, _)| *name),
+            ))
+            .into()
+    }
+}
+
+impl ToSchema for ProviderSchema {}
 
 struct WebhookErrors;
 
@@ -76,7 +93,9 @@ impl IntoResponses for WebhookErrors {
     post,
     path = "/api/video/webhooks/{provider}",
     tag = "webhooks",
-    params(("provider" = String, Path, description = "The configured `VIDEO_PROVIDER`, e.g. `livekit`.")),
+    params(("provider" = inline(ProviderSchema), Path,
+        description = "The configured `VIDEO_PROVIDER`, e.g. `livekit`; another known provider \
+            answers 404.")),
     request_body(content = String, content_type = "application/webhook+json",
         description = "The provider's event, exactly as it was signed."),
     security(("provider_signature" = [])),
