@@ -28,13 +28,8 @@ pub(crate) fn configure(config: &mut ServiceConfig<'_>) {
             token::__path_issue_token,
             Method::GET,
             token::issue_token,
-            |resource| {
-                // The token is a credential: no browser or proxy may store any answer here.
-                resource.wrap(
-                    DefaultHeaders::new()
-                        .add((CACHE_CONTROL, HeaderValue::from_static("no-store"))),
-                )
-            },
+            // The token is a credential: no browser or proxy may store any answer here.
+            no_store,
         ))
         .service(documented(
             health::__path_healthz,
@@ -58,14 +53,14 @@ pub(crate) fn configure(config: &mut ServiceConfig<'_>) {
             attendance::__path_room_attendance,
             Method::GET,
             attendance::room_attendance,
-            |resource| {
-                // Attendance is personal data: no browser or proxy may keep a copy.
-                resource.wrap(
-                    DefaultHeaders::new()
-                        .add((CACHE_CONTROL, HeaderValue::from_static("no-store"))),
-                )
-            },
+            // Attendance is personal data: no browser or proxy may keep a copy.
+            no_store,
         ));
+}
+
+/// `Cache-Control: no-store` on every answer of `resource`, errors included.
+fn no_store(resource: Resource) -> impl HttpServiceFactory {
+    resource.wrap(DefaultHeaders::new().add((CACHE_CONTROL, HeaderValue::from_static("no-store"))))
 }
 
 /// `handler` for `method` (GET or POST) at the path of its `#[utoipa::path]` annotation (`doc`,
