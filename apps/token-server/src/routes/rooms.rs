@@ -72,7 +72,7 @@ impl From<&RoomInfo> for RoomResponse {
 #[derive(Serialize, ToSchema)]
 pub(crate) struct RoomsResponse {
     /// By name.
-    rooms: Vec<RoomResponse>,
+    pub(crate) rooms: Vec<RoomResponse>,
 }
 
 /// A published track.
@@ -153,7 +153,7 @@ impl From<&ParticipantInfo> for ParticipantResponse {
 #[derive(Serialize, ToSchema)]
 pub(crate) struct ParticipantsResponse {
     /// By time of joining.
-    participants: Vec<ParticipantResponse>,
+    pub(crate) participants: Vec<ParticipantResponse>,
 }
 
 /// How to open a room. Only `name` is required.
@@ -258,7 +258,21 @@ fn actor(caller: &Caller) -> String {
     }
 }
 
-/// The audit record of one action: `room <action> room="…" [identity="…"] by=… auth=…`.
+/// The audit record of one action: `room <action> room="…" [identity="…" …] by=… auth=…`, the
+/// same from the routes and from the `rooms` command (`by=cli auth=operator`).
+pub(crate) fn audit_record(
+    action: &str,
+    room: &RoomName,
+    detail: &str,
+    by: &str,
+    auth: &str,
+) -> String {
+    format!(
+        "room {action} room={:?}{detail} by={by} auth={auth}",
+        room.as_str()
+    )
+}
+
 fn audit(
     request: &HttpRequest,
     state: &AppState,
@@ -268,11 +282,12 @@ fn audit(
     detail: String,
 ) {
     telemetry::audit(request, || {
-        format!(
-            "room {action} room={:?}{detail} by={} auth={}",
-            room.as_str(),
-            actor(caller),
-            state.auth.mode()
+        audit_record(
+            action,
+            room,
+            &detail,
+            &actor(caller),
+            &state.auth.mode().to_string(),
         )
     });
 }

@@ -495,3 +495,90 @@ fn livekit_stopped_or_silent_means_503_within_the_timeout_and_tokens_still_issue
     );
     drop(silent);
 }
+
+/// `token-server rooms …` as an operator runs it on the server's host: the routes' answers and
+/// audit records, the routes' problem codes on failure, and never the secret.
+#[test]
+fn the_rooms_command_administers_rooms_as_the_routes_do() {
+    let livekit = livekit::LiveKit::start();
+    let app = app_for(&livekit, &[]);
+    assert_eq!(
+        call(
+            &app,
+            "POST",
+            "/api/video/rooms",
+            None,
+            r#"{"name":"lab 3"}"#
+        )
+        .status,
+        200
+    );
+    let data_dir = tempfile::tempdir().expect("data directory");
+    let run = |args: &[&str]| {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_token-server"))
+            .env_clear()
+            .env("DATA_DIR", data_dir.path())
+            .env("LIVEKIT_URL", &livekit.url)
+            .env("LIVEKIT_API_KEY", &livekit.api_key)
+            .env("LIVEKIT_API_SECRET", &livekit.api_secret)
+            .arg("rooms")
+            .args(args)
+            .output()
+            .expect("run token-server rooms");
+        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        assert!(
+            !stdout.contains(&livekit.api_secret) && !stderr.contains(&livekit.api_secret),
+            "the secret is never shown"
+        );
+        (output.status.code(), stdout, stderr)
+    };
+
+    let (code, stdout, _) = run(&["list"]);
+    assert_eq!(code, Some(0));
+    let listed: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(
+        listed,
+        call(&app, "GET", "/api/video/rooms", None, "").json()
+    );
+    assert_eq!(listed["rooms"][0]["name"], "lab 3");
+
+    let (code, stdout, stderr) = run(&["participants", "lab 3"]);
+    assert_eq!(
+        (code, serde_json::from_str::<Value>(&stdout).unwrap()),
+        (Some(0), json!({"participants": []}))
+    );
+    assert!(
+        stderr.contains(r#"room participants listed room="lab 3" count=0 by=cli auth=operator"#),
+        "{stderr}"
+    );
+
+    let (code, _, stderr) = run(&["remove", "lab 3", "nobody"]);
+    assert_eq!(code, Some(1));
+    assert!(
+        stderr.contains("participant_not_found: The participant is not in the room."),
+        "{stderr}"
+    );
+
+    let (code, stdout, stderr) = run(&["end", "lab 3"]);
+    assert_eq!((code, stdout.as_str()), (Some(0), "ended \"lab 3\"\n"));
+    assert!(
+        stderr.contains(r#"room ended room="lab 3" by=cli auth=operator"#),
+        "{stderr}"
+    );
+    problem(
+        &call(&app, "GET", "/api/video/rooms/lab%203", None, ""),
+        404,
+        "room_not_found",
+    );
+
+    let (code, _, stderr) = run(&["end", "lab 3"]);
+    assert_eq!(code, Some(1));
+    assert!(
+        stderr.contains("room_not_found: The room is not open."),
+        "{stderr}"
+    );
+    let (code, _, stderr) = run(&["end", ""]);
+    assert_eq!(code, Some(1));
+    assert!(stderr.contains("ROOM: must not be empty"), "{stderr}");
+}
