@@ -8,6 +8,7 @@
 //! who, what, to whom, which room; never a token or a secret.
 
 use std::collections::BTreeMap;
+use std::time::SystemTime;
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -748,9 +749,10 @@ pub(crate) async fn get_participant(
 
 /// Remove a participant.
 ///
-/// Disconnects them (their page says they were removed), and asks the provider to refuse the
-/// tokens issued to them before now (LiveKit Cloud does; see the security model for a
-/// self-hosted LiveKit server).
+/// Disconnects them (their page says they were removed). The tokens issued to them for this room
+/// before now no longer let them in: LiveKit Cloud refuses them; with a self-hosted LiveKit
+/// server, which does not, the token server removes them again as soon as LiveKit reports that
+/// they joined with one (its webhook). A token issued after the removal admits them.
 #[utoipa::path(
     delete,
     path = "/api/video/rooms/{room}/participants/{identity}",
@@ -775,10 +777,18 @@ pub(crate) async fn remove_participant(
     let (room, identity) = participant_in_path(path)?;
     let (admin, caller) = caller(&request, &state).await?;
     may_administer(&caller, &room)?;
+    let removed_at = SystemTime::now();
     admin
         .remove_participant(&room, &identity)
         .await
         .map_err(rooms_error)?;
+    if let Some(attendance) = &state.attendance {
+        attendance
+            .store
+            .revoke_tokens(&room, &identity, removed_at)
+            .await
+            .map_err(ApiError::Attendance)?;
+    }
     audit(
         &request,
         &state,
