@@ -41,7 +41,7 @@ step "API fuzzing, TOKEN_SERVER_AUTH=none" bash tests/fuzz/run.sh
 fuzz_key="fuzz-test-api-key-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
 step "API fuzzing, TOKEN_SERVER_AUTH=api-key" env \
   FUZZ_EXTRA_ENV="TOKEN_SERVER_AUTH=api-key TOKEN_SERVER_API_KEYS=$fuzz_key" \
-  FUZZ_AUTH_HEADER="Authorization: Bearer $fuzz_key" FUZZ_MAX_EXAMPLES=1000 \
+  FUZZ_AUTH_HEADER="Authorization: Bearer $fuzz_key" FUZZ_MAX_EXAMPLES=500 \
   bash tests/fuzz/run.sh
 step "load test across a graceful restart" bash tests/load/run.sh
 printf '\nchecks: %d passed, 0 failed\n' "$passed"
