@@ -221,6 +221,15 @@ fn logs_never_contain_the_secret_tokens_or_query_strings() {
     for target in ["/readyz", "/healthz", "/nope"] {
         request(running.address, "GET", target.as_bytes());
     }
+    // Room administration signs a RoomService token with the secret for each call to LiveKit
+    // (unreachable here: 503, and the whole error chain goes to the log at trace level).
+    let removal = request_with(
+        running.address,
+        "DELETE",
+        b"/api/video/rooms/quiet-room-7/participants/private-user-9",
+        &auth,
+    );
+    assert_eq!(removal.status, 503, "{}", removal.text());
     // Attendance is personal data too: a webhook naming the user in the room, and the report.
     let webhook = crate::attendance::event(
         "participant_joined",
@@ -267,6 +276,12 @@ fn logs_never_contain_the_secret_tokens_or_query_strings() {
         let signature = token.rsplit('.').next().unwrap();
         assert!(!log.contains(signature), "a token leaked: {log}");
     }
+    // No JWT at all: neither an issued token nor the RoomService tokens signed for LiveKit.
+    assert!(!log.contains("eyJ"), "a JWT leaked: {log}");
+    assert!(
+        log.contains("the livekit room service is unavailable"),
+        "the failed removal is logged, with its cause: {log}"
+    );
     // One audit record per issued token, naming who got in where, at the end of that request's
     // access line (one line, one write); access lines have no query.
     let audit: Vec<&str> = log
