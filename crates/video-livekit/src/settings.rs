@@ -682,11 +682,54 @@ mod tests {
     }
 
     #[test]
+    fn the_room_service_address_and_timeout_are_read_and_checked() {
+        let settings = LiveKitSettings::from_env(&env(&[]), AppEnv::Development).unwrap();
+        assert_eq!(
+            settings.api_url(),
+            LiveKitSettings::DEV_URL,
+            "the clients' URL"
+        );
+        assert_eq!(settings.api_timeout(), Duration::from_secs(5));
+        let settings = LiveKitSettings::from_env(
+            &env(&[
+                ("LIVEKIT_API_URL", "http://livekit:7880"),
+                ("LIVEKIT_API_TIMEOUT_MS", " 1500 "),
+            ]),
+            AppEnv::Development,
+        )
+        .unwrap();
+        assert_eq!(settings.api_url(), "http://livekit:7880");
+        assert_eq!(settings.url(), LiveKitSettings::DEV_URL);
+        assert_eq!(settings.api_timeout(), Duration::from_millis(1500));
+        let text = settings.describe().join("\n");
+        assert!(
+            text.contains("LIVEKIT_API_URL=http://livekit:7880"),
+            "{text}"
+        );
+        assert!(text.contains("LIVEKIT_API_TIMEOUT_MS=1500"), "{text}");
+        for (name, value, rule) in [
+            ("LIVEKIT_API_URL", "livekit:7880", URL_RULE),
+            ("LIVEKIT_API_TIMEOUT_MS", "99", API_TIMEOUT_RULE),
+            ("LIVEKIT_API_TIMEOUT_MS", "60001", API_TIMEOUT_RULE),
+            ("LIVEKIT_API_TIMEOUT_MS", "5s", API_TIMEOUT_RULE),
+        ] {
+            let error = LiveKitSettings::from_env(&env(&[(name, value)]), AppEnv::Development)
+                .unwrap_err()
+                .to_string();
+            assert_eq!(error, format!("{name} is invalid: {rule}"));
+        }
+    }
+
+    #[test]
     fn describes_builds_and_warns_as_a_provider() {
         let settings = LiveKitSettings::from_env(&env(&[]), AppEnv::Development).unwrap();
         let provider: &dyn ProviderSettings = &settings;
         assert_eq!(provider.name(), "livekit");
         assert_eq!(provider.build().name(), "livekit");
+        assert_eq!(
+            provider.room_admin().map(|admin| admin.provider()),
+            Some("livekit")
+        );
         let warnings = provider.warnings(AppEnv::Development).join("\n");
         assert!(
             warnings
