@@ -33,16 +33,11 @@ install_server() {
 
 start_server() {
     local owner_pid=""
-    while [[ $# -gt 0 ]]; do
-        case "$1" in
-        --owner-pid)
-            [[ $# -ge 2 && "$2" =~ ^[0-9]+$ ]] || die "--owner-pid needs a process id"
-            owner_pid="$2"
-            shift 2
-            ;;
-        *) die "start: unknown argument '$1' (usage: start [--owner-pid PID])" ;;
-        esac
-    done
+    if [[ "${1:-}" == --owner-pid && "${2:-}" =~ ^[0-9]+$ && $# -eq 2 ]]; then
+        owner_pid="$2"
+    elif [[ $# -gt 0 ]]; then
+        die "start: usage: start [--owner-pid PID]"
+    fi
     local bin dir port attempt
     bin="$(install_server)"
     dir="$(mktemp -d -t openconnect-redis.XXXXXX)"

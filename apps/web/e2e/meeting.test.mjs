@@ -28,6 +28,7 @@ import {
   openAs as open,
   startTokenServer,
   waitConnected,
+  withLogs as withServerLogs,
 } from './support.mjs';
 
 const SCREENSHOTS = process.env.E2E_SCREENSHOT_DIR ?? '/tmp';
@@ -63,14 +64,8 @@ describe('two people meet in a live session: real Chromium, real token server, r
   });
 
   /** Runs `body`; a failure carries the tails of LiveKit's and the token server's logs. */
-  async function withLogs(body) {
-    try {
-      await body();
-    } catch (error) {
-      error.message += `\n--- LiveKit log ---\n${tail(livekit.log())}\n--- token server log ---\n${tail(server.log(), 20)}`;
-      throw error;
-    }
-  }
+  const withLogs = (body) =>
+    withServerLogs(() => `--- LiveKit log ---\n${tail(livekit.log())}\n--- token server log ---\n${tail(server.log(), 20)}`, body);
 
   const openAs = (view, who, base = server.url) => open(chromium, base, view, who);
   const assertServerLists = (room, expect, withinSecs = 10) =>

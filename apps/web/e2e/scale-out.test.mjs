@@ -17,6 +17,7 @@ import {
   launchChromium,
   openAs,
   waitConnected,
+  withLogs,
 } from './support.mjs';
 
 const PARTICIPANT_SOURCES = 'camera,microphone';
@@ -47,14 +48,7 @@ describe('scale-out: two LiveKit nodes on Redis, two token-server replicas on Po
   });
 
   /** Runs `body`; a failure carries the tails of every log of the layout. */
-  async function withLogs(body) {
-    try {
-      await body();
-    } catch (error) {
-      error.message += `\n${layout.logs()}`;
-      throw error;
-    }
-  }
+  const withLayoutLogs = (body) => withLogs(() => layout.logs(), body);
 
   /** `person` clicks `button`; resolves with the ticket's LiveKit URL and the click's time. */
   async function clickJoin(person, button) {
@@ -70,7 +64,7 @@ describe('scale-out: two LiveKit nodes on Redis, two token-server replicas on Po
     assertServerLists(node, room, expect, { participantSources: PARTICIPANT_SOURCES, withinSecs });
 
   test('the host joins through node A, the student through node B: they see and hear each other, either node lists both, either replica gives the same report', { timeout: 300_000 }, (t) =>
-    withLogs(async () => {
+    withLayoutLogs(async () => {
       t.diagnostic(layoutStartup);
       const room = 'scale-out-101';
       const [replicaA, replicaB] = layout.replicas;
@@ -134,7 +128,7 @@ describe('scale-out: two LiveKit nodes on Redis, two token-server replicas on Po
     }));
 
   test('rate limits are counted per replica: an identity over its burst on one replica is served by the other', () =>
-    withLogs(async () => {
+    withLayoutLogs(async () => {
       const query = new URLSearchParams({ room: 'scale-out-rate', user: 'student-rate', role: 'participant' });
       /** Token requests to `replica` until the first 429: how many were served before it. */
       async function servedBeforeRefusal(replica) {
@@ -154,7 +148,7 @@ describe('scale-out: two LiveKit nodes on Redis, two token-server replicas on Po
     }));
 
   test('a LiveKit node that hosts no room is stopped mid-session: the class goes on', { timeout: 300_000 }, (t) =>
-    withLogs(async () => {
+    withLayoutLogs(async () => {
       const room = 'scale-out-resilience';
       await createRoom(layout.nodes[0], room);
       const hostingNode = await layout.roomNode(room);

@@ -20,6 +20,16 @@ export const WEB_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const REPO_ROOT = resolve(WEB_ROOT, '../..');
 const run = promisify(execFile);
 
+/** Runs `body`; a failure's message ends with `logs()` (the tails of the servers' logs). */
+export async function withLogs(logs, body) {
+  try {
+    await body();
+  } catch (error) {
+    error.message += `\n${logs()}`;
+    throw error;
+  }
+}
+
 /** Rejects with `message` after `ms` unless `promise` settles first. */
 export function within(ms, message, promise) {
   let timer;
