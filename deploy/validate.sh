@@ -122,7 +122,7 @@ assert sources["unknown-registry"] == "deny" and sources["unknown-git"] == "deny
 assert sources.get("allow-registry") == ["https://github.com/rust-lang/crates.io-index"], sources
 assert not sources.get("allow-git"), sources
 '
-check "shellcheck: deploy and docs scripts" shellcheck -x deploy/validate.sh tools/docs/check.sh scripts/lib/checks.sh tests/fuzz/run.sh tests/load/run.sh scripts/test.sh scripts/livekit.sh scripts/bench-webhooks.sh scripts/postgres.sh
+check "shellcheck: deploy and docs scripts" shellcheck -x deploy/validate.sh tools/docs/check.sh scripts/lib/checks.sh tests/fuzz/run.sh tests/load/run.sh scripts/test.sh scripts/livekit.sh scripts/bench-webhooks.sh scripts/postgres.sh scripts/redis.sh
 
 check "deploy_checks self-test: broken fixtures are rejected" \
     "$PYTHON" -m unittest discover --start-directory deploy/checks --pattern 'test_*.py'

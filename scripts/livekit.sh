@@ -3,7 +3,7 @@
 #
 #   scripts/livekit.sh install        # build it once per version (Go module proxy); print its path
 #   scripts/livekit.sh dev            # LiveKit for `cargo run -p token-server`'s defaults
-#   scripts/livekit.sh run [--webhook-url URL]
+#   scripts/livekit.sh run [--webhook-url URL] [--redis ADDR]
 #                                     # a test instance on free loopback ports (see below)
 #   scripts/livekit.sh check-config FILE
 #                                     # the pinned server starts with FILE (strict parsing)
@@ -29,7 +29,10 @@
 #   LIVEKIT_RTC_TCP_PORT=PORT  LIVEKIT_RTC_UDP_PORT=PORT  LIVEKIT_API_KEY=KEY  LIVEKIT_API_SECRET=…
 # then a line `LIVEKIT_STARTING`; LiveKit's own log follows on stderr. The server is ready when
 # GET LIVEKIT_HTTP_URL/ answers 200 ("OK"). With --webhook-url, LiveKit posts its webhooks there,
-# signed with the test key. Harnesses: apps/web/e2e/livekit.mjs (Node) and
+# signed with the test key. With --redis (HOST:PORT, e.g. from scripts/redis.sh), the node joins the
+# LiveKit cluster of every node started with the same address: LiveKit runs distributed, rooms are
+# placed on one node and participants may connect through any (the multi-node test layout,
+# apps/web/e2e/scale-out.mjs). Harnesses: apps/web/e2e/livekit.mjs (Node) and
 # crates/video-livekit/tests/support/mod.rs (Rust).
 set -euo pipefail
 
@@ -117,7 +120,7 @@ test_key_pair() {
 }
 
 run_test_server() {
-    local webhook_url=""
+    local webhook_url="" redis_address=""
     while [[ $# -gt 0 ]]; do
         case "$1" in
         --webhook-url)
@@ -125,7 +128,12 @@ run_test_server() {
             webhook_url="$2"
             shift 2
             ;;
-        *) die "run: unknown argument '$1' (usage: run [--webhook-url URL])" ;;
+        --redis)
+            [[ $# -ge 2 && "$2" =~ ^[^:[:space:]]+:[0-9]+$ ]] || die "--redis needs HOST:PORT"
+            redis_address="$2"
+            shift 2
+            ;;
+        *) die "run: unknown argument '$1' (usage: run [--webhook-url URL] [--redis HOST:PORT])" ;;
         esac
     done
     local bin
@@ -144,6 +152,10 @@ run_test_server() {
         # The committed file has no `webhook:` section (deploy/validate.sh checks), so appending
         # one at the top level keeps the YAML valid. LiveKit signs webhooks with this key.
         body+=$'\n'"webhook:"$'\n'"  api_key: $key"$'\n'"  urls:"$'\n'"    - \"$webhook_url\""
+    fi
+    if [[ -n "$redis_address" ]]; then
+        # Likewise no `redis:` section in the committed file: without one, LiveKit runs as a single node.
+        body+=$'\n'"redis:"$'\n'"  address: \"$redis_address\""
     fi
     read -r port tcp_port udp_port <<<"$(free_ports 3)"
 

@@ -19,15 +19,16 @@ export function tail(log, lines = LOG_TAIL_LINES) {
 
 /**
  * Starts one LiveKit server. Resolves once `GET /` answers 200, with its `url` (ws://),
- * `httpUrl`, the test key pair (`apiKey`, `apiSecret`), `log()` and `stop()`.
- * `webhookUrl`: where LiveKit posts its webhooks (signed with the test key).
+ * `httpUrl`, the test key pair (`apiKey`, `apiSecret`), its `nodeId` (LiveKit's `ND_…`),
+ * `log()` and `stop()`. `webhookUrl`: where LiveKit posts its webhooks (signed with the test key).
+ * `redis`: the HOST:PORT of a Redis shared by the nodes of one LiveKit cluster.
  */
-export async function startLiveKit({ webhookUrl } = {}) {
+export async function startLiveKit({ webhookUrl, redis } = {}) {
   let lastError;
   // A port chosen free can be taken by someone else before LiveKit binds it: try again then.
   for (let attempt = 1; attempt <= 3; attempt += 1) {
     try {
-      return await startOnce(webhookUrl);
+      return await startOnce(webhookUrl, redis);
     } catch (error) {
       lastError = error;
       if (!/address already in use/i.test(String(error.message))) {
@@ -38,8 +39,13 @@ export async function startLiveKit({ webhookUrl } = {}) {
   throw lastError;
 }
 
-async function startOnce(webhookUrl) {
-  const args = [SCRIPT, 'run', ...(webhookUrl === undefined ? [] : ['--webhook-url', webhookUrl])];
+async function startOnce(webhookUrl, redis) {
+  const args = [
+    SCRIPT,
+    'run',
+    ...(webhookUrl === undefined ? [] : ['--webhook-url', webhookUrl]),
+    ...(redis === undefined ? [] : ['--redis', redis]),
+  ];
   const child = spawn('bash', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let log = '';
@@ -98,6 +104,8 @@ async function startOnce(webhookUrl) {
       httpUrl,
       apiKey: settings.LIVEKIT_API_KEY,
       apiSecret: settings.LIVEKIT_API_SECRET,
+      // Logged when it starts: `starting LiveKit server {… "nodeID": "ND_…" …}`.
+      nodeId: /"nodeID": "(ND_\w+)"/.exec(log)?.[1],
       pid: child.pid,
       log: () => log,
       isRunning: () => child.exitCode === null && child.signalCode === null,

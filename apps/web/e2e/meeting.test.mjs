@@ -8,41 +8,33 @@
 // while the pages are in the room. Screenshots go to $E2E_SCREENSHOT_DIR (default /tmp).
 
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { promisify } from 'node:util';
 
 import { RequestResponse_Reason } from '@livekit/protocol';
 import { SignJWT, decodeJwt } from 'jose';
 
 import { startLiveKit, tail } from './livekit.mjs';
 import { signalJoin } from './signal.mjs';
-import { WEB_ROOT, freePort, launchChromium, startTokenServer } from './support.mjs';
+import {
+  WEB_ROOT,
+  assertAudioReceived,
+  assertRemoteVideoPlays,
+  assertServerLists as assertListed,
+  attendanceAfterLeave as attendance,
+  freePort,
+  launchChromium,
+  openAs as open,
+  startTokenServer,
+  waitConnected,
+  withLogs as withServerLogs,
+} from './support.mjs';
 
-const REPO_ROOT = resolve(WEB_ROOT, '../..');
 const SCREENSHOTS = process.env.E2E_SCREENSHOT_DIR ?? '/tmp';
 const TOKEN_PATH = '/api/video/token';
 // Not the default (camera, microphone): the server must report exactly what the admin set.
 const PARTICIPANT_SOURCES = 'camera,microphone,screen_share';
-const run = promisify(execFile);
-
-/**
- * Keeps every RTCPeerConnection the page creates, so the test can read its statistics. Runs in
- * the page, before its own scripts (`globalThis` is the page's `window`).
- */
-function recordPeerConnections() {
-  const Native = globalThis.RTCPeerConnection;
-  const all = [];
-  globalThis.e2ePeerConnections = all;
-  globalThis.RTCPeerConnection = class extends Native {
-    constructor(...args) {
-      super(...args);
-      all.push(this);
-    }
-  };
-}
 
 describe('two people meet in a live session: real Chromium, real token server, real LiveKit', () => {
   let livekit;
@@ -72,129 +64,13 @@ describe('two people meet in a live session: real Chromium, real token server, r
   });
 
   /** Runs `body`; a failure carries the tails of LiveKit's and the token server's logs. */
-  async function withLogs(body) {
-    try {
-      await body();
-    } catch (error) {
-      error.message += `\n--- LiveKit log ---\n${tail(livekit.log())}\n--- token server log ---\n${tail(server.log(), 20)}`;
-      throw error;
-    }
-  }
+  const withLogs = (body) =>
+    withServerLogs(() => `--- LiveKit log ---\n${tail(livekit.log())}\n--- token server log ---\n${tail(server.log(), 20)}`, body);
 
-  /** One person: a browser context of their own, the page opened from an LMS-style link. */
-  async function openAs(view, { room, user, name }, base = server.url) {
-    const context = await chromium.newContext();
-    await context.addInitScript(recordPeerConnections);
-    const page = await context.newPage();
-    const pageErrors = [];
-    page.on('pageerror', (error) => pageErrors.push(error));
-    const query = new URLSearchParams({ view, room, user, ...(name === undefined ? {} : { name }) });
-    const response = await page.goto(`${base}/?${query}`, { timeout: 15_000 });
-    assert.equal(response?.status(), 200);
-    await page.getByRole('heading', { name: 'OpenConnect Video' }).waitFor();
-    return { page, context, pageErrors };
-  }
-
-  async function waitConnected(page) {
-    await page.getByTestId('connection-state').filter({ hasText: /^connected$/ }).waitFor({ timeout: 30_000 });
-  }
-
-  /**
-   * The page shows `name`'s camera and it is really playing: the remote <video> has a size and
-   * its currentTime advances.
-   */
-  async function assertRemoteVideoPlays(page, name) {
-    const tile = page.locator('section[aria-label="Other participants"] .lk-participant-tile', { hasText: name });
-    await tile.waitFor({ timeout: 30_000 });
-    const video = tile.locator('video');
-    await page.waitForFunction(
-      (element) => element.videoWidth > 0 && element.currentTime > 0,
-      await video.elementHandle({ timeout: 30_000 }),
-      { timeout: 30_000 },
-    );
-    const first = await video.evaluate((element) => ({ time: element.currentTime, width: element.videoWidth }));
-    await page.waitForTimeout(1_500);
-    const later = await video.evaluate((element) => element.currentTime);
-    assert.ok(first.width > 0, `${name}'s video has a width`);
-    assert.ok(later - first.time > 0.5, `${name}'s video plays: currentTime ${first.time} then ${later}`);
-  }
-
-  /** What the page's peer connections have received: audio samples and energy, video frames. */
-  async function receivedMedia(page) {
-    return page.evaluate(async () => {
-      const totals = { audioSamples: 0, audioEnergy: 0, videoFrames: 0 };
-      for (const pc of globalThis.e2ePeerConnections ?? []) {
-        if (pc.connectionState === 'closed') {
-          continue;
-        }
-        (await pc.getStats()).forEach((stat) => {
-          if (stat.type === 'inbound-rtp' && stat.kind === 'audio') {
-            totals.audioSamples += stat.totalSamplesReceived ?? 0;
-            totals.audioEnergy += stat.totalAudioEnergy ?? 0;
-          } else if (stat.type === 'inbound-rtp' && stat.kind === 'video') {
-            totals.videoFrames += stat.framesDecoded ?? 0;
-          }
-        });
-      }
-      return totals;
-    });
-  }
-
-  /** Audio is received: samples keep arriving and they are not silence (Chromium's fake beep). */
-  async function assertAudioReceived(page, who) {
-    const first = await receivedMedia(page);
-    await page.waitForTimeout(1_000);
-    const later = await receivedMedia(page);
-    assert.ok(later.audioSamples > first.audioSamples, `${who} receives audio samples: ${JSON.stringify([first, later])}`);
-    assert.ok(later.audioEnergy > 0, `${who} receives sound, not silence: ${JSON.stringify(later)}`);
-  }
-
-  /**
-   * The server's own view, through livekit-api's RoomService client (a Rust test): exactly these
-   * `identity:role` pairs are in `room` within `withinSecs`, each with its role's permissions.
-   */
-  async function assertServerLists(room, expect, withinSecs = 10) {
-    // `--workspace`, as the test command's `cargo test --workspace`: the same feature resolution,
-    // so the test binary built there is reused instead of rebuilt (minutes on 2 cores).
-    const args = ['test', '-q', '--workspace', '--test', 'real_server', '--locked', '--',
-      '--ignored', '--exact', 'participants_match_the_browsers'];
-    try {
-      await run('cargo', args, {
-        cwd: REPO_ROOT,
-        timeout: 15 * 60_000,
-        env: {
-          ...process.env,
-          LIVEKIT_URL: livekit.url,
-          LIVEKIT_API_KEY: livekit.apiKey,
-          LIVEKIT_API_SECRET: livekit.apiSecret,
-          LIVE_ROOM: room,
-          LIVE_ROOM_EXPECT: expect,
-          LIVE_ROOM_PARTICIPANT_SOURCES: PARTICIPANT_SOURCES,
-          LIVE_ROOM_WITHIN_SECS: String(withinSecs),
-        },
-      });
-    } catch (error) {
-      assert.fail(`the server's view of ${room} is not ${expect}:\n${error.stdout ?? ''}\n${error.stderr ?? ''}`);
-    }
-  }
-
-  /**
-   * The room's attendance report, once LiveKit's webhooks have told the token server that
-   * `identity` left (they arrive asynchronously), waiting at most 15 s.
-   */
-  async function attendanceAfterLeave(room, identity) {
-    const deadline = Date.now() + 15_000;
-    for (;;) {
-      const response = await fetch(`${server.url}/api/video/rooms/${encodeURIComponent(room)}/attendance`);
-      const body = response.status === 200 ? await response.json() : undefined;
-      const person = body?.participants.find((p) => p.identity === identity);
-      if (person?.last_leave) {
-        return body;
-      }
-      assert.ok(Date.now() < deadline, `no leave of ${identity} in the report: HTTP ${response.status} ${JSON.stringify(body)}`);
-      await new Promise((wake) => setTimeout(wake, 250));
-    }
-  }
+  const openAs = (view, who, base = server.url) => open(chromium, base, view, who);
+  const assertServerLists = (room, expect, withinSecs = 10) =>
+    assertListed(livekit, room, expect, { participantSources: PARTICIPANT_SOURCES, withinSecs });
+  const attendanceAfterLeave = (room, identity) => attendance(server.url, room, identity);
 
   async function fetchTicket(query) {
     const response = await fetch(`${server.url}${TOKEN_PATH}?${new URLSearchParams(query)}`);

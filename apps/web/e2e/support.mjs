@@ -1,13 +1,15 @@
 // Helpers of the browser end-to-end test: the real token server, a stand-in for the LiveKit
 // server's signalling endpoint, and headless Debian Chromium. Every wait here is bounded.
 
-import { spawn } from 'node:child_process';
+import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { createServer } from 'node:http';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 
 import { jwtVerify } from 'jose';
 import { chromium } from 'playwright-core';
@@ -15,6 +17,18 @@ import { WebSocketServer } from 'ws';
 
 /** apps/web */
 export const WEB_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const REPO_ROOT = resolve(WEB_ROOT, '../..');
+const run = promisify(execFile);
+
+/** Runs `body`; a failure's message ends with `logs()` (the tails of the servers' logs). */
+export async function withLogs(logs, body) {
+  try {
+    await body();
+  } catch (error) {
+    error.message += `\n${logs()}`;
+    throw error;
+  }
+}
 
 /** Rejects with `message` after `ms` unless `promise` settles first. */
 export function within(ms, message, promise) {
@@ -259,4 +273,141 @@ export async function launchChromium({ media = false } = {}) {
       await within(15_000, 'Chromium did not close', browser.close()).catch(() => undefined);
     },
   };
+}
+
+/**
+ * Keeps every RTCPeerConnection the page creates, so the test can read its statistics. Runs in
+ * the page, before its own scripts (`globalThis` is the page's `window`).
+ */
+export function recordPeerConnections() {
+  const Native = globalThis.RTCPeerConnection;
+  const all = [];
+  globalThis.e2ePeerConnections = all;
+  globalThis.RTCPeerConnection = class extends Native {
+    constructor(...args) {
+      super(...args);
+      all.push(this);
+    }
+  };
+}
+
+/**
+ * One person: a browser context of their own in `chromium` (from {@link launchChromium}), the page
+ * opened from an LMS-style link to the token server at `base`, its peer connections recorded.
+ */
+export async function openAs(chromium, base, view, { room, user, name }) {
+  const context = await chromium.newContext();
+  await context.addInitScript(recordPeerConnections);
+  const page = await context.newPage();
+  const pageErrors = [];
+  page.on('pageerror', (error) => pageErrors.push(error));
+  const query = new URLSearchParams({ view, room, user, ...(name === undefined ? {} : { name }) });
+  const response = await page.goto(`${base}/?${query}`, { timeout: 15_000 });
+  assert.equal(response?.status(), 200);
+  await page.getByRole('heading', { name: 'OpenConnect Video' }).waitFor();
+  return { page, context, pageErrors };
+}
+
+/** The page says it is connected to the video server. */
+export async function waitConnected(page) {
+  await page.getByTestId('connection-state').filter({ hasText: /^connected$/ }).waitFor({ timeout: 30_000 });
+}
+
+/**
+ * The page shows `name`'s camera and it is really playing: the remote <video> has a size and
+ * its currentTime advances.
+ */
+export async function assertRemoteVideoPlays(page, name) {
+  const tile = page.locator('section[aria-label="Other participants"] .lk-participant-tile', { hasText: name });
+  await tile.waitFor({ timeout: 30_000 });
+  const video = tile.locator('video');
+  await page.waitForFunction(
+    (element) => element.videoWidth > 0 && element.currentTime > 0,
+    await video.elementHandle({ timeout: 30_000 }),
+    { timeout: 30_000 },
+  );
+  const first = await video.evaluate((element) => ({ time: element.currentTime, width: element.videoWidth }));
+  await page.waitForTimeout(1_500);
+  const later = await video.evaluate((element) => element.currentTime);
+  assert.ok(first.width > 0, `${name}'s video has a width`);
+  assert.ok(later - first.time > 0.5, `${name}'s video plays: currentTime ${first.time} then ${later}`);
+}
+
+/** What the page's peer connections have received: audio samples and energy, video frames. */
+async function receivedMedia(page) {
+  return page.evaluate(async () => {
+    const totals = { audioSamples: 0, audioEnergy: 0, videoFrames: 0 };
+    for (const pc of globalThis.e2ePeerConnections ?? []) {
+      if (pc.connectionState === 'closed') {
+        continue;
+      }
+      (await pc.getStats()).forEach((stat) => {
+        if (stat.type === 'inbound-rtp' && stat.kind === 'audio') {
+          totals.audioSamples += stat.totalSamplesReceived ?? 0;
+          totals.audioEnergy += stat.totalAudioEnergy ?? 0;
+        } else if (stat.type === 'inbound-rtp' && stat.kind === 'video') {
+          totals.videoFrames += stat.framesDecoded ?? 0;
+        }
+      });
+    }
+    return totals;
+  });
+}
+
+/** Audio is received: samples keep arriving and they are not silence (Chromium's fake beep). */
+export async function assertAudioReceived(page, who) {
+  const first = await receivedMedia(page);
+  await page.waitForTimeout(1_000);
+  const later = await receivedMedia(page);
+  assert.ok(later.audioSamples > first.audioSamples, `${who} receives audio samples: ${JSON.stringify([first, later])}`);
+  assert.ok(later.audioEnergy > 0, `${who} receives sound, not silence: ${JSON.stringify(later)}`);
+}
+
+/**
+ * The server's own view, through livekit-api's RoomService client (a Rust test) asking the LiveKit
+ * server (or cluster node) `livekit`: exactly these `identity:role` pairs are in `room` within
+ * `withinSecs`, each with its role's permissions (`participantSources`: the token server's
+ * `LIVEKIT_PARTICIPANT_SOURCES`).
+ */
+export async function assertServerLists(livekit, room, expect, { participantSources, withinSecs = 10 }) {
+  // `--workspace`, as the test command's `cargo test --workspace`: the same feature resolution,
+  // so the test binary built there is reused instead of rebuilt (minutes on 2 cores).
+  const args = ['test', '-q', '--workspace', '--test', 'real_server', '--locked', '--',
+    '--ignored', '--exact', 'participants_match_the_browsers'];
+  try {
+    await run('cargo', args, {
+      cwd: REPO_ROOT,
+      timeout: 15 * 60_000,
+      env: {
+        ...process.env,
+        LIVEKIT_URL: livekit.url,
+        LIVEKIT_API_KEY: livekit.apiKey,
+        LIVEKIT_API_SECRET: livekit.apiSecret,
+        LIVE_ROOM: room,
+        LIVE_ROOM_EXPECT: expect,
+        LIVE_ROOM_PARTICIPANT_SOURCES: participantSources,
+        LIVE_ROOM_WITHIN_SECS: String(withinSecs),
+      },
+    });
+  } catch (error) {
+    assert.fail(`the view of ${livekit.url} of ${room} is not ${expect}:\n${error.stdout ?? ''}\n${error.stderr ?? ''}`);
+  }
+}
+
+/**
+ * The room's attendance report from the token server at `base`, once LiveKit's webhooks have told
+ * it that `identity` left (they arrive asynchronously), waiting at most 15 s.
+ */
+export async function attendanceAfterLeave(base, room, identity) {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const response = await fetch(`${base}/api/video/rooms/${encodeURIComponent(room)}/attendance`);
+    const body = response.status === 200 ? await response.json() : undefined;
+    const person = body?.participants.find((p) => p.identity === identity);
+    if (person?.last_leave) {
+      return body;
+    }
+    assert.ok(Date.now() < deadline, `no leave of ${identity} in the report: HTTP ${response.status} ${JSON.stringify(body)}`);
+    await new Promise((wake) => setTimeout(wake, 250));
+  }
 }
