@@ -130,6 +130,63 @@ describe('scale-out: two LiveKit nodes on Redis, two token-server replicas on Po
       }
     }));
 
+  test('room administration from either replica acts on the room wherever it lives: mute, remove, end', { timeout: 300_000 }, () =>
+    withLayoutLogs(async () => {
+      const room = 'scale-out-moderation';
+      const [replicaA, replicaB] = layout.replicas;
+      const host = await openAs(chromium, replicaA.url, 'instructor', { room, user: 'prof-ada', name: 'Ada Lovelace' });
+      const student = await openAs(chromium, replicaB.url, 'student', { room, user: 'student-eve', name: 'Eve Evans' });
+      try {
+        await clickJoin(host, 'Start Live Session');
+        await clickJoin(student, 'Join');
+        await assertRemoteVideoPlays(host.page, 'Eve Evans');
+        const hostingNode = await layout.roomNode(room);
+        assert.ok(hostingNode !== undefined, `LiveKit placed ${room} on a node of the cluster`);
+        // The replica paired with the node that does NOT host the room administers it.
+        const far = layout.replicas.find((replica) => replica.livekit !== hostingNode);
+        const near = layout.replicas.find((replica) => replica.livekit === hostingNode);
+        const api = (replica, path, init) => fetch(`${replica.url}/api/video/rooms/${encodeURIComponent(room)}${path}`, init);
+        const participants = async (replica) => {
+          const response = await api(replica, '/participants');
+          assert.equal(response.status, 200, await response.clone().text());
+          return (await response.json()).participants;
+        };
+
+        // Mute the student's microphone from the far replica; the near one sees it muted.
+        const eve = (await participants(far)).find((p) => p.identity === 'student-eve');
+        const microphone = eve?.tracks.find((track) => track.source === 'microphone');
+        assert.ok(microphone !== undefined, JSON.stringify(eve));
+        const muted = await api(far, `/participants/student-eve/tracks/${encodeURIComponent(microphone.id)}/mute`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ muted: true }),
+        });
+        assert.equal(muted.status, 200, await muted.clone().text());
+        assert.equal((await muted.json()).muted, true);
+        const seen = (await participants(near)).find((p) => p.identity === 'student-eve');
+        assert.equal(seen.tracks.find((track) => track.id === microphone.id)?.muted, true, JSON.stringify(seen));
+
+        // Remove the student from the far replica: either node's RoomService lists only the host.
+        const removed = await api(far, '/participants/student-eve', { method: 'DELETE' });
+        assert.equal(removed.status, 204, await removed.clone().text());
+        for (const node of layout.nodes) {
+          await serverLists(node, room, 'prof-ada:host');
+        }
+
+        // End the session from the far replica: the room is gone for both replicas.
+        const ended = await api(far, '', { method: 'DELETE' });
+        assert.equal(ended.status, 204, await ended.clone().text());
+        for (const replica of layout.replicas) {
+          const rooms = await (await fetch(`${replica.url}/api/video/rooms`)).json();
+          assert.ok(!rooms.rooms.some((r) => r.name === room), JSON.stringify(rooms));
+        }
+        await host.page.getByTestId('connection-state').filter({ hasText: /^disconnected$/ }).waitFor({ timeout: 15_000 });
+      } finally {
+        await host.context.close();
+        await student.context.close();
+      }
+    }));
+
   test('rate limits are counted per replica: an identity over its burst on one replica is served by the other', () =>
     withLayoutLogs(async () => {
       const query = new URLSearchParams({ room: 'scale-out-rate', user: 'student-rate', role: 'participant' });

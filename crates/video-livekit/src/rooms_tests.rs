@@ -379,6 +379,13 @@ fn races_between_two_calls_are_answered_in_our_words() {
         Err(RoomAdminError::Unavailable { .. })
     ));
 
+    // LiveKit unavailable while describing a participant: unavailable, not "not found".
+    let admin = scripted_admin(vec![("GetParticipant", Answer::Error("unavailable"))]);
+    assert!(matches!(
+        block_on(admin.participant(&room, &ada)),
+        Err(RoomAdminError::Unavailable { .. })
+    ));
+
     // A participant with a camera track, as LiveKit describes video.
     let admin = scripted_admin(vec![(
         "GetParticipant",
