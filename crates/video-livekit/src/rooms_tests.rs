@@ -403,3 +403,66 @@ fn races_between_two_calls_are_answered_in_our_words() {
     let described = block_on(admin.participant(&room, &ada)).unwrap();
     assert_eq!(described.tracks[0].kind, TrackKind::Video);
 }
+
+/// Each operation makes exactly these RoomService calls, in this order, and maps the answers
+/// (the scripted server asserts the order; the real server checks the rest in
+/// tests/room_admin.rs).
+#[test]
+fn every_operation_makes_its_roomservice_calls_in_order() {
+    let (room, ada) = (
+        RoomName::parse("r").unwrap(),
+        ParticipantIdentity::parse("ada").unwrap(),
+    );
+    let lk_room = proto::Room {
+        name: "r".to_owned(),
+        num_participants: 1,
+        creation_time: 1_700_000_000,
+        ..Default::default()
+    };
+    let rooms = || {
+        encoded(&proto::ListRoomsResponse {
+            rooms: vec![lk_room.clone()],
+        })
+    };
+    let admin = scripted_admin(vec![
+        ("ListRooms", rooms()),
+        ("CreateRoom", encoded(&lk_room)),
+        ("ListRooms", rooms()),
+        ("ListRooms", rooms()),
+        (
+            "ListParticipants",
+            encoded(&proto::ListParticipantsResponse::default()),
+        ),
+        ("ListRooms", rooms()),
+        (
+            "RemoveParticipant",
+            encoded(&proto::RemoveParticipantResponse::default()),
+        ),
+        ("DeleteRoom", encoded(&proto::DeleteRoomResponse::default())),
+        ("GetParticipant", ada_with_microphone()),
+        (
+            "UpdateParticipant",
+            encoded(&proto::ParticipantInfo {
+                identity: "ada".to_owned(),
+                permission: Some(proto::ParticipantPermission {
+                    can_publish: true,
+                    can_publish_sources: vec![proto::TrackSource::Microphone as i32],
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }),
+        ),
+    ]);
+    assert!(format!("{admin:?}").starts_with("LiveKitRoomAdmin"));
+    block_on(admin.check_reachable()).unwrap();
+    let opened = block_on(admin.open_room(&room, &RoomOptions::default())).unwrap();
+    assert_eq!((opened.name.as_str(), opened.participants), ("r", 1));
+    assert_eq!(block_on(admin.list_rooms()).unwrap(), [opened.clone()]);
+    assert_eq!(block_on(admin.room(&room)).unwrap(), opened);
+    assert!(block_on(admin.participants(&room)).unwrap().is_empty());
+    block_on(admin.remove_participant(&room, &ada)).unwrap();
+    block_on(admin.end_room(&room)).unwrap();
+    let invited =
+        block_on(admin.set_publish_sources(&room, &ada, &[TrackSource::Microphone])).unwrap();
+    assert_eq!(invited.publish_sources, [TrackSource::Microphone]);
+}
