@@ -457,7 +457,7 @@ fn every_operation_makes_its_roomservice_calls_in_order() {
     block_on(admin.check_reachable()).unwrap();
     let opened = block_on(admin.open_room(&room, &RoomOptions::default())).unwrap();
     assert_eq!((opened.name.as_str(), opened.participants), ("r", 1));
-    assert_eq!(block_on(admin.list_rooms()).unwrap(), [opened.clone()]);
+    assert_eq!(block_on(admin.list_rooms()).unwrap(), std::slice::from_ref(&opened));
     assert_eq!(block_on(admin.room(&room)).unwrap(), opened);
     assert!(block_on(admin.participants(&room)).unwrap().is_empty());
     block_on(admin.remove_participant(&room, &ada)).unwrap();
