@@ -169,8 +169,7 @@ impl RoomAdmin for LiveKitRoomAdmin {
                 .create_room(room.as_str(), options)
                 .await
                 .map_err(|e| map_error(e, Missing::Room))?;
-            room_info(&created)
-                .ok_or_else(|| internal("LiveKit created a room with another name".into()))
+            room_info(&created).ok_or_else(not_as_asked)
         }))
     }
 
@@ -234,8 +233,7 @@ impl RoomAdmin for LiveKitRoomAdmin {
     ) -> BoxFuture<'a, Result<ParticipantInfo, RoomAdminError>> {
         Box::pin(self.bounded(async move {
             let info = self.get_participant(room, identity).await?;
-            participant_info(&info)
-                .ok_or_else(|| internal("LiveKit described another participant".into()))
+            participant_info(&info).ok_or_else(not_as_asked)
         }))
     }
 
@@ -316,8 +314,7 @@ impl RoomAdmin for LiveKitRoomAdmin {
                 Ok(updated) => updated,
                 Err(error) => return Err(self.participant_error(room, error).await),
             };
-            participant_info(&updated)
-                .ok_or_else(|| internal("LiveKit described another participant".into()))
+            participant_info(&updated).ok_or_else(not_as_asked)
         }))
     }
 
@@ -372,6 +369,12 @@ fn internal(source: Box<dyn std::error::Error + Send + Sync>) -> RoomAdminError 
         provider: PROVIDER,
         source,
     }
+}
+
+/// LiveKit answered about another room or participant than the one asked for, or one outside
+/// our name rules.
+fn not_as_asked() -> RoomAdminError {
+    internal("LiveKit answered about another room or participant than the one asked for".into())
 }
 
 /// A panic inside `livekit-api` (it unwraps some of LiveKit's answers), as an error.

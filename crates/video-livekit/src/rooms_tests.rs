@@ -379,6 +379,14 @@ fn races_between_two_calls_are_answered_in_our_words() {
         Err(RoomAdminError::Unavailable { .. })
     ));
 
+    // LiveKit unavailable while looking for a room.
+    let admin = scripted_admin(vec![("ListRooms", Answer::Error("unavailable"))]);
+    assert!(matches!(
+        block_on(admin.room(&room)),
+        Err(RoomAdminError::Unavailable { .. })
+    ));
+    assert!(matches!(not_as_asked(), RoomAdminError::Internal { .. }));
+
     // LiveKit unavailable while describing a participant: unavailable, not "not found".
     let admin = scripted_admin(vec![("GetParticipant", Answer::Error("unavailable"))]);
     assert!(matches!(
@@ -457,7 +465,10 @@ fn every_operation_makes_its_roomservice_calls_in_order() {
     block_on(admin.check_reachable()).unwrap();
     let opened = block_on(admin.open_room(&room, &RoomOptions::default())).unwrap();
     assert_eq!((opened.name.as_str(), opened.participants), ("r", 1));
-    assert_eq!(block_on(admin.list_rooms()).unwrap(), std::slice::from_ref(&opened));
+    assert_eq!(
+        block_on(admin.list_rooms()).unwrap(),
+        std::slice::from_ref(&opened)
+    );
     assert_eq!(block_on(admin.room(&room)).unwrap(), opened);
     assert!(block_on(admin.participants(&room)).unwrap().is_empty());
     block_on(admin.remove_participant(&room, &ada)).unwrap();
