@@ -6,16 +6,10 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 
-import { WEB_ROOT, within } from './support.mjs';
+import { WEB_ROOT, tail, within } from './support.mjs';
 
 const SCRIPT = resolve(WEB_ROOT, '../../scripts/livekit.sh');
 const READY_WITHIN_MS = 30_000;
-const LOG_TAIL_LINES = 40;
-
-/** The last lines of a log, for a failure message. */
-export function tail(log, lines = LOG_TAIL_LINES) {
-  return log.trimEnd().split('\n').slice(-lines).join('\n');
-}
 
 /**
  * Starts one LiveKit server. Resolves once `GET /` answers 200, with its `url` (ws://),

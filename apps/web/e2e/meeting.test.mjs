@@ -17,32 +17,27 @@ import { promisify } from 'node:util';
 import { RequestResponse_Reason } from '@livekit/protocol';
 import { SignJWT, decodeJwt } from 'jose';
 
-import { startLiveKit, tail } from './livekit.mjs';
+import { startLiveKit } from './livekit.mjs';
 import { signalJoin } from './signal.mjs';
-import { WEB_ROOT, freePort, launchChromium, startTokenServer } from './support.mjs';
+import {
+  TOKEN_PATH,
+  WEB_ROOT,
+  assertAudioReceived,
+  assertRemoteVideoPlays,
+  fetchTicket as fetchTicketFrom,
+  freePort,
+  launchChromium,
+  openSessionPage,
+  startTokenServer,
+  waitConnected,
+  withLogs as withLogsOf,
+} from './support.mjs';
 
 const REPO_ROOT = resolve(WEB_ROOT, '../..');
 const SCREENSHOTS = process.env.E2E_SCREENSHOT_DIR ?? '/tmp';
-const TOKEN_PATH = '/api/video/token';
 // Not the default (camera, microphone): the server must report exactly what the admin set.
 const PARTICIPANT_SOURCES = 'camera,microphone,screen_share';
 const run = promisify(execFile);
-
-/**
- * Keeps every RTCPeerConnection the page creates, so the test can read its statistics. Runs in
- * the page, before its own scripts (`globalThis` is the page's `window`).
- */
-function recordPeerConnections() {
-  const Native = globalThis.RTCPeerConnection;
-  const all = [];
-  globalThis.e2ePeerConnections = all;
-  globalThis.RTCPeerConnection = class extends Native {
-    constructor(...args) {
-      super(...args);
-      all.push(this);
-    }
-  };
-}
 
 describe('two people meet in a live session: real Chromium, real token server, real LiveKit', () => {
   let livekit;
@@ -71,83 +66,9 @@ describe('two people meet in a live session: real Chromium, real token server, r
     await livekit?.stop();
   });
 
-  /** Runs `body`; a failure carries the tails of LiveKit's and the token server's logs. */
-  async function withLogs(body) {
-    try {
-      await body();
-    } catch (error) {
-      error.message += `\n--- LiveKit log ---\n${tail(livekit.log())}\n--- token server log ---\n${tail(server.log(), 20)}`;
-      throw error;
-    }
-  }
-
-  /** One person: a browser context of their own, the page opened from an LMS-style link. */
-  async function openAs(view, { room, user, name }, base = server.url) {
-    const context = await chromium.newContext();
-    await context.addInitScript(recordPeerConnections);
-    const page = await context.newPage();
-    const pageErrors = [];
-    page.on('pageerror', (error) => pageErrors.push(error));
-    const query = new URLSearchParams({ view, room, user, ...(name === undefined ? {} : { name }) });
-    const response = await page.goto(`${base}/?${query}`, { timeout: 15_000 });
-    assert.equal(response?.status(), 200);
-    await page.getByRole('heading', { name: 'OpenConnect Video' }).waitFor();
-    return { page, context, pageErrors };
-  }
-
-  async function waitConnected(page) {
-    await page.getByTestId('connection-state').filter({ hasText: /^connected$/ }).waitFor({ timeout: 30_000 });
-  }
-
-  /**
-   * The page shows `name`'s camera and it is really playing: the remote <video> has a size and
-   * its currentTime advances.
-   */
-  async function assertRemoteVideoPlays(page, name) {
-    const tile = page.locator('section[aria-label="Other participants"] .lk-participant-tile', { hasText: name });
-    await tile.waitFor({ timeout: 30_000 });
-    const video = tile.locator('video');
-    await page.waitForFunction(
-      (element) => element.videoWidth > 0 && element.currentTime > 0,
-      await video.elementHandle({ timeout: 30_000 }),
-      { timeout: 30_000 },
-    );
-    const first = await video.evaluate((element) => ({ time: element.currentTime, width: element.videoWidth }));
-    await page.waitForTimeout(1_500);
-    const later = await video.evaluate((element) => element.currentTime);
-    assert.ok(first.width > 0, `${name}'s video has a width`);
-    assert.ok(later - first.time > 0.5, `${name}'s video plays: currentTime ${first.time} then ${later}`);
-  }
-
-  /** What the page's peer connections have received: audio samples and energy, video frames. */
-  async function receivedMedia(page) {
-    return page.evaluate(async () => {
-      const totals = { audioSamples: 0, audioEnergy: 0, videoFrames: 0 };
-      for (const pc of globalThis.e2ePeerConnections ?? []) {
-        if (pc.connectionState === 'closed') {
-          continue;
-        }
-        (await pc.getStats()).forEach((stat) => {
-          if (stat.type === 'inbound-rtp' && stat.kind === 'audio') {
-            totals.audioSamples += stat.totalSamplesReceived ?? 0;
-            totals.audioEnergy += stat.totalAudioEnergy ?? 0;
-          } else if (stat.type === 'inbound-rtp' && stat.kind === 'video') {
-            totals.videoFrames += stat.framesDecoded ?? 0;
-          }
-        });
-      }
-      return totals;
-    });
-  }
-
-  /** Audio is received: samples keep arriving and they are not silence (Chromium's fake beep). */
-  async function assertAudioReceived(page, who) {
-    const first = await receivedMedia(page);
-    await page.waitForTimeout(1_000);
-    const later = await receivedMedia(page);
-    assert.ok(later.audioSamples > first.audioSamples, `${who} receives audio samples: ${JSON.stringify([first, later])}`);
-    assert.ok(later.audioEnergy > 0, `${who} receives sound, not silence: ${JSON.stringify(later)}`);
-  }
+  const withLogs = (body) => withLogsOf({ livekit, server }, body);
+  const openAs = (view, who, base = server.url) => openSessionPage(chromium, base, view, who);
+  const fetchTicket = (query) => fetchTicketFrom(server.url, query);
 
   /**
    * The server's own view, through livekit-api's RoomService client (a Rust test): exactly these
@@ -194,12 +115,6 @@ describe('two people meet in a live session: real Chromium, real token server, r
       assert.ok(Date.now() < deadline, `no leave of ${identity} in the report: HTTP ${response.status} ${JSON.stringify(body)}`);
       await new Promise((wake) => setTimeout(wake, 250));
     }
-  }
-
-  async function fetchTicket(query) {
-    const response = await fetch(`${server.url}${TOKEN_PATH}?${new URLSearchParams(query)}`);
-    assert.equal(response.status, 200, await response.clone().text());
-    return response.json();
   }
 
   test('instructor and student see and hear each other; the server agrees; leaving removes the student', { timeout: 300_000 }, () =>

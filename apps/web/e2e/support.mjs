@@ -1,6 +1,9 @@
-// Helpers of the browser end-to-end test: the real token server, a stand-in for the LiveKit
-// server's signalling endpoint, and headless Debian Chromium. Every wait here is bounded.
+// Helpers of the browser end-to-end tests: the real token server, a stand-in for the LiveKit
+// server's signalling endpoint, headless Debian Chromium, and what the meeting and moderation tests
+// do with the live-session page (open it as a person, wait for the connection, check that video
+// plays and sound arrives). Every wait here is bounded.
 
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -259,4 +262,136 @@ export async function launchChromium({ media = false } = {}) {
       await within(15_000, 'Chromium did not close', browser.close()).catch(() => undefined);
     },
   };
+}
+
+/** The token endpoint's path, as the page requests it. */
+export const TOKEN_PATH = '/api/video/token';
+
+/**
+ * Keeps every RTCPeerConnection and WebSocket the page creates, so a test can read the
+ * connections' statistics and count signalling connections. Runs in the page, before its own
+ * scripts (`globalThis` is the page's `window`).
+ */
+export function recordConnections() {
+  const peerConnections = [];
+  const webSockets = [];
+  globalThis.e2ePeerConnections = peerConnections;
+  globalThis.e2eWebSockets = webSockets;
+  const NativePeerConnection = globalThis.RTCPeerConnection;
+  globalThis.RTCPeerConnection = class extends NativePeerConnection {
+    constructor(...args) {
+      super(...args);
+      peerConnections.push(this);
+    }
+  };
+  const NativeWebSocket = globalThis.WebSocket;
+  globalThis.WebSocket = class extends NativeWebSocket {
+    constructor(...args) {
+      super(...args);
+      webSockets.push(this);
+    }
+  };
+}
+
+/**
+ * One person: a browser context of their own in `chromium` (from {@link launchChromium}), the page
+ * opened from an LMS-style link `base/?view=&room=&user=[&name=]`. Resolves with the page, its
+ * context and the uncaught errors it throws.
+ */
+export async function openSessionPage(chromium, base, view, { room, user, name }) {
+  const context = await chromium.newContext();
+  await context.addInitScript(recordConnections);
+  const page = await context.newPage();
+  const pageErrors = [];
+  page.on('pageerror', (error) => pageErrors.push(error));
+  const query = new URLSearchParams({ view, room, user, ...(name === undefined ? {} : { name }) });
+  const response = await page.goto(`${base}/?${query}`, { timeout: 15_000 });
+  assert.equal(response?.status(), 200);
+  await page.getByRole('heading', { name: 'OpenConnect Video' }).waitFor();
+  return { page, context, pageErrors };
+}
+
+/** Waits until the page says it is connected to the media server. */
+export async function waitConnected(page) {
+  await page.getByTestId('connection-state').filter({ hasText: /^connected$/ }).waitFor({ timeout: 30_000 });
+}
+
+/**
+ * The page shows `name`'s camera and it is really playing: the remote <video> has a size and
+ * its currentTime advances.
+ */
+export async function assertRemoteVideoPlays(page, name) {
+  const tile = page.locator('section[aria-label="Other participants"] .lk-participant-tile', { hasText: name });
+  await tile.waitFor({ timeout: 30_000 });
+  const video = tile.locator('video');
+  await page.waitForFunction(
+    (element) => element.videoWidth > 0 && element.currentTime > 0,
+    await video.elementHandle({ timeout: 30_000 }),
+    { timeout: 30_000 },
+  );
+  const first = await video.evaluate((element) => ({ time: element.currentTime, width: element.videoWidth }));
+  await page.waitForTimeout(1_500);
+  const later = await video.evaluate((element) => element.currentTime);
+  assert.ok(first.width > 0, `${name}'s video has a width`);
+  assert.ok(later - first.time > 0.5, `${name}'s video plays: currentTime ${first.time} then ${later}`);
+}
+
+/** What the page's peer connections have received: audio samples and energy, video frames. */
+export async function receivedMedia(page) {
+  return page.evaluate(async () => {
+    const totals = { audioSamples: 0, audioEnergy: 0, videoFrames: 0 };
+    for (const pc of globalThis.e2ePeerConnections ?? []) {
+      if (pc.connectionState === 'closed') {
+        continue;
+      }
+      (await pc.getStats()).forEach((stat) => {
+        if (stat.type === 'inbound-rtp' && stat.kind === 'audio') {
+          totals.audioSamples += stat.totalSamplesReceived ?? 0;
+          totals.audioEnergy += stat.totalAudioEnergy ?? 0;
+        } else if (stat.type === 'inbound-rtp' && stat.kind === 'video') {
+          totals.videoFrames += stat.framesDecoded ?? 0;
+        }
+      });
+    }
+    return totals;
+  });
+}
+
+/** Audio is received: samples keep arriving and they are not silence (Chromium's fake beep). */
+export async function assertAudioReceived(page, who) {
+  const first = await receivedMedia(page);
+  await page.waitForTimeout(1_000);
+  const later = await receivedMedia(page);
+  assert.ok(later.audioSamples > first.audioSamples, `${who} receives audio samples: ${JSON.stringify([first, later])}`);
+  assert.ok(later.audioEnergy > 0, `${who} receives sound, not silence: ${JSON.stringify(later)}`);
+}
+
+/** No sound reaches the page any more: over 1.5 s, the received audio energy does not grow. */
+export async function assertNoSoundReceived(page, who) {
+  const first = await receivedMedia(page);
+  await page.waitForTimeout(1_500);
+  const later = await receivedMedia(page);
+  assert.ok(later.audioEnergy - first.audioEnergy < 1e-6, `${who} hears nothing: ${JSON.stringify([first, later])}`);
+}
+
+/** Runs `body`; a failure carries the tails of LiveKit's and the token server's logs. */
+export async function withLogs({ livekit, server }, body) {
+  try {
+    await body();
+  } catch (error) {
+    error.message += `\n--- LiveKit log ---\n${tail(livekit.log())}\n--- token server log ---\n${tail(server.log(), 20)}`;
+    throw error;
+  }
+}
+
+/** The last lines of a log, for a failure message. */
+export function tail(log, lines = 40) {
+  return log.trimEnd().split('\n').slice(-lines).join('\n');
+}
+
+/** A ticket from the token server at `serverUrl` for `query` (`room`, `user`, `role`, ...). */
+export async function fetchTicket(serverUrl, query) {
+  const response = await fetch(`${serverUrl}${TOKEN_PATH}?${new URLSearchParams(query)}`);
+  assert.equal(response.status, 200, await response.clone().text());
+  return response.json();
 }

@@ -227,6 +227,7 @@ export function App({ provider, initial }: { provider: VideoProvider; initial: S
         </section>
       ) : (
         <section className="card">
+          {notices}
           <div className="views" role="group" aria-label="View">
             {VIEWS.map((view) => (
               <button
@@ -275,7 +276,6 @@ export function App({ provider, initial }: { provider: VideoProvider; initial: S
           </form>
           <p className="hint">{VIEW_LABELS[form.view].hint}</p>
           <ErrorMessage error={error} />
-          {notices}
         </section>
       )}
     </main>
