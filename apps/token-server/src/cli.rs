@@ -1,4 +1,5 @@
-//! The command line: `serve` (the default), `check-config`, `mint`, `openapi` and `migrate`.
+//! The command line: `serve` (the default), `check-config`, `mint`, `openapi`, `migrate` and
+//! `rooms`.
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -53,6 +54,33 @@ enum Command {
     Openapi,
     /// Create or update the attendance database's tables (as startup does), then exit.
     Migrate,
+    /// Administer rooms through the provider's room service, as the /api/video/rooms routes do
+    /// (audited as `by=cli`).
+    #[command(subcommand)]
+    Rooms(RoomsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum RoomsCommand {
+    /// List the open rooms (JSON, as `GET /api/video/rooms`).
+    List,
+    /// End a room's session for everyone.
+    End {
+        /// The room.
+        room: String,
+    },
+    /// List a room's participants (JSON, as `GET /api/video/rooms/{room}/participants`).
+    Participants {
+        /// The room.
+        room: String,
+    },
+    /// Remove a participant from a room.
+    Remove {
+        /// The room.
+        room: String,
+        /// The participant's identity.
+        user: String,
+    },
 }
 
 /// Runs the command line and returns the process exit status.
@@ -72,6 +100,7 @@ pub fn main() -> ExitCode {
             ttl_hours,
         } => mint(&room, &user, name, &role, ttl_hours),
         Command::Migrate => migrate(),
+        Command::Rooms(command) => rooms(command),
         Command::Openapi => load_config().map(|config| {
             print(&crate::openapi::openapi_json(config.auth.mode()));
         }),
@@ -184,4 +213,81 @@ fn mint(
     let body = crate::routes::token::TokenResponse::new(&ticket);
     print(&format!("{}\n", serde_json::to_string_pretty(&body)?));
     Ok(())
+}
+
+/// `rooms …`: the provider's room administration, built from the configuration exactly as the
+/// server builds it, with the routes' answers and audit records.
+fn rooms(command: RoomsCommand) -> anyhow::Result<()> {
+    use crate::routes::rooms::{
+        ParticipantResponse, ParticipantsResponse, RoomResponse, RoomsResponse, audit_record,
+    };
+
+    let config = load_config()?;
+    let admin = config.provider.room_admin().with_context(|| {
+        format!(
+            "VIDEO_PROVIDER={} has no room administration",
+            config.provider.name()
+        )
+    })?;
+    let audit = |action: &str, room: &RoomName, detail: &str| {
+        log::info!(
+            target: crate::telemetry::AUDIT,
+            "{}",
+            audit_record(action, room, detail, "cli", "operator")
+        );
+    };
+    // The routes' problem details, as one line: the stable code and the safe detail.
+    let failed = |error: video_core::RoomAdminError| {
+        let problem = crate::problem::ApiError::Rooms(error).problem();
+        anyhow::anyhow!("{}: {}", problem.code, problem.detail)
+    };
+    actix_web::rt::System::new().block_on(async {
+        match command {
+            RoomsCommand::List => {
+                let rooms = admin.list_rooms().await.map_err(failed)?;
+                let body = RoomsResponse {
+                    rooms: rooms.iter().map(RoomResponse::from).collect(),
+                };
+                print(&format!("{}\n", serde_json::to_string_pretty(&body)?));
+            }
+            RoomsCommand::End { room } => {
+                let room = RoomName::parse(room).context("ROOM")?;
+                admin.end_room(&room).await.map_err(failed)?;
+                audit("ended", &room, "");
+                print(&format!("ended {:?}\n", room.as_str()));
+            }
+            RoomsCommand::Participants { room } => {
+                let room = RoomName::parse(room).context("ROOM")?;
+                let participants = admin.participants(&room).await.map_err(failed)?;
+                audit(
+                    "participants listed",
+                    &room,
+                    &format!(" count={}", participants.len()),
+                );
+                let body = ParticipantsResponse {
+                    participants: participants.iter().map(ParticipantResponse::from).collect(),
+                };
+                print(&format!("{}\n", serde_json::to_string_pretty(&body)?));
+            }
+            RoomsCommand::Remove { room, user } => {
+                let room = RoomName::parse(room).context("ROOM")?;
+                let user = ParticipantIdentity::parse(user).context("USER")?;
+                admin
+                    .remove_participant(&room, &user)
+                    .await
+                    .map_err(failed)?;
+                audit(
+                    "participant removed",
+                    &room,
+                    &format!(" identity={:?}", user.as_str()),
+                );
+                print(&format!(
+                    "removed {:?} from {:?}\n",
+                    user.as_str(),
+                    room.as_str()
+                ));
+            }
+        }
+        anyhow::Ok(())
+    })
 }

@@ -12,27 +12,27 @@ use actix_web::{HttpMessage, ResponseError};
 use crate::problem::ApiError;
 use crate::telemetry;
 
-/// The largest request body accepted (the API takes none but webhooks; this is for stray
-/// clients).
+/// The largest request body accepted outside webhooks (room administration takes small JSON
+/// bodies; the other routes take none).
 pub const MAX_BODY_BYTES: u64 = 4096;
 /// The largest webhook body accepted (LiveKit's events are a few KiB).
 pub const MAX_WEBHOOK_BODY_BYTES: u64 = 65_536;
-/// Where the provider's webhooks are posted; the only path that takes a body.
+/// Where the provider's webhooks are posted; the only path that takes a larger body.
 pub(crate) const WEBHOOK_PATH_PREFIX: &str = "/api/video/webhooks/";
 
-/// CORS for the configured origins only: `GET` with an `Authorization` header; preflight
+/// CORS for the configured origins only: the API's methods (`GET` for tokens and reports, the
+/// others for room administration) with `Authorization` and a JSON `Content-Type`; preflight
 /// answers are cached for an hour.
 pub(crate) fn cors(origins: &[String]) -> Cors {
     origins
         .iter()
         .fold(Cors::default(), |cors, origin| cors.allowed_origin(origin))
-        .allowed_methods([Method::GET])
-        .allowed_headers([header::AUTHORIZATION])
+        .allowed_methods([Method::GET, Method::POST, Method::PUT, Method::DELETE])
+        .allowed_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
         .max_age(3600)
 }
 
-/// The API takes no request body but webhooks: refuse a declared body over the bound of its
-/// path, or a chunked one, before anything reads it.
+/// Refuse a declared body over the bound of its path, or a chunked one, before anything reads it.
 pub(crate) async fn refuse_request_bodies(
     request: ServiceRequest,
     next: Next<BoxBody>,

@@ -28,6 +28,8 @@ use crate::routes;
     modifiers(&BearerAuth),
     tags(
         (name = "tokens", description = "Join tickets for video rooms."),
+        (name = "rooms", description = "Room administration: open, list and end rooms; list, \
+            remove and mute participants; invite them to speak."),
         (name = "attendance", description = "Who attended a room, and for how long."),
         (name = "webhooks", description = "The video provider's signed room and participant events."),
         (name = "health", description = "Liveness and readiness probes.")
@@ -75,32 +77,36 @@ pub fn document(auth_mode: AuthMode) -> utoipa::openapi::OpenApi {
 }
 
 /// `document` as served under `auth_mode`: `user` is required unless the session token supplies
-/// it (`jwt`), and credentials are required unless the mode is `none`.
+/// it (`jwt`), and the token, room and attendance routes require credentials unless the mode is
+/// `none`.
 pub(crate) fn for_mode(
     mut document: utoipa::openapi::OpenApi,
     auth_mode: AuthMode,
 ) -> utoipa::openapi::OpenApi {
-    for path in ["/api/video/token", "/api/video/rooms/{room}/attendance"] {
-        let Some(operation) = document
-            .paths
-            .paths
-            .get_mut(path)
-            .and_then(|item| item.get.as_mut())
-        else {
+    for (path, item) in document.paths.paths.iter_mut() {
+        if path != "/api/video/token" && !path.starts_with("/api/video/rooms") {
             continue;
-        };
-        if !auth_mode.identifies_the_user() {
-            for parameter in operation.parameters.iter_mut().flatten() {
-                if parameter.name == "user" {
-                    parameter.required = Required::True;
+        }
+        let operations = [
+            item.get.as_mut(),
+            item.post.as_mut(),
+            item.put.as_mut(),
+            item.delete.as_mut(),
+        ];
+        for operation in operations.into_iter().flatten() {
+            if !auth_mode.identifies_the_user() {
+                for parameter in operation.parameters.iter_mut().flatten() {
+                    if parameter.name == "user" {
+                        parameter.required = Required::True;
+                    }
                 }
             }
+            operation.security = Some(if auth_mode.requires_credentials() {
+                vec![SecurityRequirement::new("bearer", Vec::<String>::new())]
+            } else {
+                vec![SecurityRequirement::default()]
+            });
         }
-        operation.security = Some(if auth_mode.requires_credentials() {
-            vec![SecurityRequirement::new("bearer", Vec::<String>::new())]
-        } else {
-            vec![SecurityRequirement::default()]
-        });
     }
     document
 }

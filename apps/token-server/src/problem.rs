@@ -20,7 +20,7 @@ use utoipa::openapi::schema::{Object, Type};
 use utoipa::openapi::{Ref, RefOr, Response, ResponseBuilder};
 
 use video_attendance::AttendanceError;
-use video_core::{NameError, ProviderError, ReceiveError};
+use video_core::{Missing, NameError, ProviderError, ReceiveError, RoomAdminError};
 
 use crate::query::QueryDecodeError;
 
@@ -90,6 +90,21 @@ pub enum ApiError {
         #[source]
         source: NameError,
     },
+    /// A name in the request's JSON body breaks the name rules.
+    #[error("invalid body member `{field}`")]
+    InvalidBodyName {
+        /// The member.
+        field: &'static str,
+        /// The rule it broke.
+        #[source]
+        source: NameError,
+    },
+    /// The request body is not the JSON the route takes; the rule it must follow.
+    #[error("invalid request body")]
+    InvalidBody(&'static str),
+    /// Room administration failed: not found, unavailable, or the provider's failure.
+    #[error("room administration")]
+    Rooms(#[source] RoomAdminError),
     /// `role` is not one of the roles.
     #[error("unknown role")]
     UnknownRole,
@@ -162,12 +177,30 @@ impl ApiError {
             Self::DuplicateParameter(_) => ("duplicate_parameter", "Duplicated parameter"),
             Self::UnknownParameter(_) => ("unknown_parameter", "Unknown parameter"),
             Self::MalformedQuery(_) => ("malformed_query", "Malformed query string"),
-            Self::InvalidName { source, .. } | Self::InvalidPathName { source, .. } => match source
-            {
+            Self::InvalidName { source, .. }
+            | Self::InvalidPathName { source, .. }
+            | Self::InvalidBodyName { source, .. } => match source {
                 NameError::Empty => ("empty_parameter", "Empty parameter"),
                 NameError::TooLong { .. } => ("parameter_too_long", "Parameter too long"),
                 NameError::ControlCharacter { .. } => ("invalid_characters", "Invalid characters"),
             },
+            Self::InvalidBody(_) => ("invalid_body", "Invalid request body"),
+            Self::Rooms(RoomAdminError::NotFound(Missing::Room)) => {
+                ("room_not_found", "Room not found")
+            }
+            Self::Rooms(RoomAdminError::NotFound(Missing::Participant)) => {
+                ("participant_not_found", "Participant not found")
+            }
+            Self::Rooms(RoomAdminError::NotFound(Missing::Track)) => {
+                ("track_not_found", "Track not found")
+            }
+            Self::Rooms(RoomAdminError::RemoteUnmuteDisabled { .. }) => {
+                ("remote_unmute_disabled", "Remote unmute disabled")
+            }
+            Self::Rooms(RoomAdminError::Unavailable { .. }) => {
+                ("provider_unavailable", "Video provider unavailable")
+            }
+            Self::Rooms(RoomAdminError::Internal { .. }) => ("internal_error", "Internal error"),
             Self::UnknownRole => ("unknown_role", "Unknown role"),
             Self::NotFound => ("not_found", "Not found"),
             Self::MethodNotAllowed(_) => ("method_not_allowed", "Method not allowed"),
@@ -239,6 +272,31 @@ impl ApiError {
             Self::InvalidPathName { parameter, source } => {
                 format!("The `{parameter}` in the path {source}.")
             }
+            Self::InvalidBodyName { field, source } => {
+                format!("The `{field}` in the body {source}.")
+            }
+            Self::InvalidBody(shape) => format!("The request body must be {shape}."),
+            Self::Rooms(RoomAdminError::NotFound(Missing::Room)) => {
+                "The room is not open.".to_owned()
+            }
+            Self::Rooms(RoomAdminError::NotFound(Missing::Participant)) => {
+                "The participant is not in the room.".to_owned()
+            }
+            Self::Rooms(RoomAdminError::NotFound(Missing::Track)) => {
+                "The participant publishes no track with this id.".to_owned()
+            }
+            Self::Rooms(RoomAdminError::RemoteUnmuteDisabled { .. }) => {
+                "The video provider does not allow unmuting another participant's track; \
+                 the participant can unmute it."
+                    .to_owned()
+            }
+            Self::Rooms(RoomAdminError::Unavailable { .. }) => {
+                "The video provider's room service cannot be reached right now; try again later."
+                    .to_owned()
+            }
+            Self::Rooms(RoomAdminError::Internal { .. }) => {
+                "The video provider's room service failed. The error has been logged.".to_owned()
+            }
             Self::UnknownRole => {
                 "The `role` query parameter must be one of: host, participant, viewer.".to_owned()
             }
@@ -285,7 +343,7 @@ impl ApiError {
             Self::WebhookNotText => "The webhook body must be UTF-8 JSON.".to_owned(),
             Self::NotRoomHost => {
                 "Only the LMS back end (`api-key`) or a session token that grants \
-                `host` for this room may read its attendance."
+                `host` for this room may do this."
                     .to_owned()
             }
             Self::InvalidTimeRange(rule) => format!("The time range is invalid: {rule}."),
@@ -309,6 +367,7 @@ impl ApiError {
             Self::InvalidName { parameter, .. } | Self::InvalidPathName { parameter, .. } => {
                 Some(parameter)
             }
+            Self::InvalidBodyName { field, .. } => Some(field),
             Self::UnknownRole | Self::Forbidden(Denied::RoleNotAllowed) => Some("role"),
             Self::Forbidden(Denied::UserMismatch) => Some("user"),
             Self::Forbidden(Denied::RoomNotAllowed) => Some("room"),
@@ -336,7 +395,11 @@ impl ResponseError for ApiError {
         match self {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
-            Self::Attendance(AttendanceError::NotFound) => StatusCode::NOT_FOUND,
+            Self::Attendance(AttendanceError::NotFound)
+            | Self::Rooms(RoomAdminError::NotFound(_)) => StatusCode::NOT_FOUND,
+            Self::Rooms(RoomAdminError::RemoteUnmuteDisabled { .. }) => StatusCode::CONFLICT,
+            Self::Rooms(RoomAdminError::Unavailable { .. }) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Rooms(RoomAdminError::Internal { .. }) => StatusCode::INTERNAL_SERVER_ERROR,
             Self::Attendance(AttendanceError::Unavailable(_)) | Self::StorageNotReady(_) => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
@@ -359,6 +422,7 @@ impl ResponseError for ApiError {
         if matches!(
             self,
             Self::Provider(_)
+                | Self::Rooms(RoomAdminError::Unavailable { .. } | RoomAdminError::Internal { .. })
                 | Self::NotReady(_)
                 | Self::StorageNotReady(_)
                 | Self::Attendance(
@@ -376,8 +440,10 @@ impl ResponseError for ApiError {
             Self::MethodNotAllowed(method) => {
                 response.insert_header((header::ALLOW, HeaderValue::from_static(method)));
             }
-            Self::Attendance(AttendanceError::Unavailable(_)) => {
-                // LiveKit retries a webhook that failed; so may a client reading a report.
+            Self::Attendance(AttendanceError::Unavailable(_))
+            | Self::Rooms(RoomAdminError::Unavailable { .. }) => {
+                // LiveKit retries a webhook that failed; so may a client reading a report or
+                // administering a room.
                 response.insert_header((header::RETRY_AFTER, "5"));
             }
             Self::Unauthenticated(AuthError::Missing) => {

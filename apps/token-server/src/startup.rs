@@ -15,7 +15,7 @@ use actix_web::{App, HttpServer, web};
 use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
-use video_core::VideoProvider;
+use video_core::{RoomAdmin, VideoProvider};
 
 use video_attendance::AttendanceError;
 
@@ -35,6 +35,9 @@ pub struct AppState {
     pub auth: Authenticator,
     /// Per-address and per-identity rate limits.
     pub limiter: RateLimiter,
+    /// The provider's room administration; `None` for a provider without one (the room routes
+    /// then answer 404).
+    pub rooms: Option<Arc<dyn RoomAdmin>>,
     /// Attendance storage and the provider's webhook receiver; `None` when not set up (an
     /// embedding or benchmark that builds an [`AppFactory`] without it).
     pub attendance: Option<Attendance>,
@@ -82,6 +85,7 @@ impl AppFactory {
             provider,
             auth,
             limiter: RateLimiter::new(&config.rate_limits),
+            rooms: config.provider.room_admin(),
             attendance,
         });
         Ok(Self {

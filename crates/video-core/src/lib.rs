@@ -6,6 +6,7 @@ pub mod events;
 pub mod names;
 mod provider;
 mod role;
+pub mod rooms;
 
 pub use events::{
     EventId, ParticipantEvent, ParticipantSessionId, ReceiveError, ReceivedEvent, SessionEvent,
@@ -19,3 +20,7 @@ pub use provider::{
     BoxFuture, JoinRequest, JoinTicket, ProviderError, ProviderSettings, VideoProvider,
 };
 pub use role::{Role, UnknownRole};
+pub use rooms::{
+    Missing, ParticipantInfo, RoomAdmin, RoomAdminError, RoomInfo, RoomOptions, TrackId, TrackInfo,
+    TrackKind, TrackSource,
+};

@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime};
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::config::{AppEnv, ConfigError};
-use crate::{DisplayName, ParticipantIdentity, Role, RoomName, SessionEventReceiver};
+use crate::{DisplayName, ParticipantIdentity, Role, RoomAdmin, RoomName, SessionEventReceiver};
 
 /// A boxed, `Send` future: what [`VideoProvider`] methods return, so that the trait stays
 /// usable as `Arc<dyn VideoProvider>` from any async runtime.
@@ -210,6 +210,12 @@ pub trait ProviderSettings: fmt::Debug + Send + Sync {
     /// The receiver of the provider's signed room and participant notifications (webhooks),
     /// when it sends any; `None` (the default) for a provider that does not.
     fn session_events(&self) -> Option<Arc<dyn SessionEventReceiver>> {
+        None
+    }
+
+    /// The provider's [room administration](crate::rooms), when it has one; `None` (the
+    /// default) for a provider that only issues tickets.
+    fn room_admin(&self) -> Option<Arc<dyn RoomAdmin>> {
         None
     }
 }

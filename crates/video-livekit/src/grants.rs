@@ -20,54 +20,11 @@
 //! students may publish (e.g. add `screen_share`, or `none`), whether students may chat, and
 //! whether observers may chat. The host's row and every "no" in the last two rows are fixed.
 
-use std::fmt;
-
 use livekit_api::access_token::VideoGrants;
 use video_core::{Role, RoomName};
 
-/// A kind of track a participant may publish.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum TrackSource {
-    /// The camera.
-    Camera,
-    /// The microphone.
-    Microphone,
-    /// A shared screen or window.
-    ScreenShare,
-    /// The audio of a shared screen or tab.
-    ScreenShareAudio,
-}
-
-impl TrackSource {
-    /// Every source, in LiveKit's order.
-    pub const ALL: [TrackSource; 4] = [
-        Self::Camera,
-        Self::Microphone,
-        Self::ScreenShare,
-        Self::ScreenShareAudio,
-    ];
-
-    /// LiveKit's name: `camera`, `microphone`, `screen_share` or `screen_share_audio`.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Camera => "camera",
-            Self::Microphone => "microphone",
-            Self::ScreenShare => "screen_share",
-            Self::ScreenShareAudio => "screen_share_audio",
-        }
-    }
-
-    /// The source with LiveKit's name `name`.
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|source| source.as_str() == name)
-    }
-}
-
-impl fmt::Display for TrackSource {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+/// A kind of track a participant may publish (LiveKit's names are the provider-neutral ones).
+pub use video_core::TrackSource;
 
 /// What the admin may change in the [role table](self).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -252,14 +209,5 @@ mod tests {
             "no sources = no publishing"
         );
         assert!(student.can_publish_sources.is_empty());
-    }
-
-    #[test]
-    fn source_names_round_trip() {
-        for source in TrackSource::ALL {
-            assert_eq!(TrackSource::from_name(source.as_str()), Some(source));
-            assert_eq!(source.to_string(), source.as_str());
-        }
-        assert_eq!(TrackSource::from_name("Camera"), None);
     }
 }

@@ -3,8 +3,10 @@
 
 pub mod grants;
 mod provider;
+pub mod rooms;
 mod settings;
 pub mod webhooks;
 
 pub use provider::{LiveKitError, LiveKitProvider};
+pub use rooms::LiveKitRoomAdmin;
 pub use settings::LiveKitSettings;

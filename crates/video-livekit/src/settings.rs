@@ -6,12 +6,13 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use url::Url;
 use video_core::config::{AppEnv, ConfigError, Environment};
-use video_core::{ProviderSettings, SessionEventReceiver, VideoProvider};
+use video_core::{ProviderSettings, RoomAdmin, SessionEventReceiver, VideoProvider};
 
 use crate::LiveKitProvider;
 use crate::grants::{GrantPolicy, TrackSource};
 
 const URL_RULE: &str = "must be a ws://, wss://, http:// or https:// URL with a host";
+const API_TIMEOUT_RULE: &str = "must be a whole number of milliseconds from 100 to 60000";
 const TTL_RULE: &str =
     "must be a number of hours greater than 0 and at most 24 (fractions allowed, e.g. 0.25)";
 
@@ -25,6 +26,8 @@ pub struct LiveKitSettings {
     api_secret: SecretString,
     token_ttl: Duration,
     grants: GrantPolicy,
+    api_url: Option<String>,
+    api_timeout: Duration,
     dev_defaults: Vec<&'static str>,
 }
 
@@ -37,6 +40,8 @@ struct RawSettings {
     participant_sources: Option<String>,
     participant_can_publish_data: Option<String>,
     viewer_can_publish_data: Option<String>,
+    api_url: Option<String>,
+    api_timeout_ms: Option<String>,
 }
 
 impl LiveKitSettings {
@@ -50,6 +55,9 @@ impl LiveKitSettings {
     pub const DEFAULT_TOKEN_TTL: Duration = Duration::from_secs(6 * 3600);
     /// The longest accepted token lifetime: 24 hours.
     pub const MAX_TOKEN_TTL: Duration = Duration::from_secs(24 * 3600);
+    /// How long one call to LiveKit's room service may take when `LIVEKIT_API_TIMEOUT_MS` is
+    /// unset: 5 seconds.
+    pub const DEFAULT_API_TIMEOUT: Duration = Duration::from_secs(5);
     /// The shortest API secret accepted in production, in characters.
     pub const MIN_PRODUCTION_SECRET_CHARS: usize = 32;
 
@@ -75,8 +83,30 @@ impl LiveKitSettings {
             api_secret,
             token_ttl: Self::DEFAULT_TOKEN_TTL,
             grants: GrantPolicy::default(),
+            api_url: None,
+            api_timeout: Self::DEFAULT_API_TIMEOUT,
             dev_defaults: Vec::new(),
         })
+    }
+
+    /// Sets the URL the server reaches LiveKit's room service at, when it differs from the one
+    /// clients connect to (e.g. `http://livekit:7880` inside a Compose network).
+    pub fn with_api_url(mut self, url: &str) -> Result<Self, ConfigError> {
+        check_url(url).map_err(|_| ConfigError::invalid("LIVEKIT_API_URL", URL_RULE))?;
+        self.api_url = Some(url.to_owned());
+        Ok(self)
+    }
+
+    /// Sets how long one call to LiveKit's room service may take, from 100 ms to 60 s.
+    pub fn with_api_timeout(mut self, timeout: Duration) -> Result<Self, ConfigError> {
+        if !(Duration::from_millis(100)..=Duration::from_secs(60)).contains(&timeout) {
+            return Err(ConfigError::invalid(
+                "LIVEKIT_API_TIMEOUT_MS",
+                API_TIMEOUT_RULE,
+            ));
+        }
+        self.api_timeout = timeout;
+        Ok(self)
     }
 
     /// Sets how long issued tokens stay valid: more than 0 and at most 24 hours, rounded to
@@ -98,7 +128,8 @@ impl LiveKitSettings {
     }
 
     /// Reads `LIVEKIT_URL`, `LIVEKIT_API_KEY`, `LIVEKIT_API_SECRET`,
-    /// `LIVEKIT_TOKEN_TTL_HOURS`, and the grant policy: `LIVEKIT_PARTICIPANT_SOURCES`
+    /// `LIVEKIT_TOKEN_TTL_HOURS`, the room service's `LIVEKIT_API_URL` (default: `LIVEKIT_URL`)
+    /// and `LIVEKIT_API_TIMEOUT_MS` (default 5000), and the grant policy: `LIVEKIT_PARTICIPANT_SOURCES`
     /// (comma-separated `camera`, `microphone`, `screen_share`, `screen_share_audio`, or `none`;
     /// default `camera,microphone`), `LIVEKIT_PARTICIPANT_CAN_PUBLISH_DATA` (default `true`) and
     /// `LIVEKIT_VIEWER_CAN_PUBLISH_DATA` (default `false`).
@@ -176,6 +207,16 @@ impl LiveKitSettings {
         let mut settings = Self::new(&url, &api_key, api_secret)?
             .with_token_ttl(token_ttl)?
             .with_grant_policy(grants);
+        if let Some(api_url) = raw.api_url {
+            settings = settings.with_api_url(&api_url)?;
+        }
+        if let Some(ms) = raw.api_timeout_ms {
+            let ms: u64 = ms
+                .trim()
+                .parse()
+                .map_err(|_| ConfigError::invalid("LIVEKIT_API_TIMEOUT_MS", API_TIMEOUT_RULE))?;
+            settings = settings.with_api_timeout(Duration::from_millis(ms))?;
+        }
         settings.dev_defaults = dev_defaults;
         Ok(settings)
     }
@@ -205,6 +246,16 @@ impl LiveKitSettings {
         &self.grants
     }
 
+    /// The URL of LiveKit's room service: `LIVEKIT_API_URL`, or the clients' URL.
+    pub fn api_url(&self) -> &str {
+        self.api_url.as_deref().unwrap_or(&self.url)
+    }
+
+    /// How long one call to LiveKit's room service may take.
+    pub fn api_timeout(&self) -> Duration {
+        self.api_timeout
+    }
+
     /// The variables that were unset and fell back to the `livekit-server --dev` values
     /// (development only); empty when everything was configured.
     pub fn dev_defaults_used(&self) -> &[&'static str] {
@@ -220,6 +271,8 @@ impl fmt::Debug for LiveKitSettings {
             .field("api_secret", &"[REDACTED]")
             .field("token_ttl", &self.token_ttl)
             .field("grants", &self.grants)
+            .field("api_url", &self.api_url)
+            .field("api_timeout", &self.api_timeout)
             .field("dev_defaults", &self.dev_defaults)
             .finish()
     }
@@ -264,6 +317,8 @@ impl ProviderSettings for LiveKitSettings {
                 "LIVEKIT_VIEWER_CAN_PUBLISH_DATA={}",
                 policy.viewer_can_publish_data
             ),
+            format!("LIVEKIT_API_URL={}", self.api_url()),
+            format!("LIVEKIT_API_TIMEOUT_MS={}", self.api_timeout.as_millis()),
         ]
     }
 
@@ -293,6 +348,10 @@ impl ProviderSettings for LiveKitSettings {
 
     fn session_events(&self) -> Option<Arc<dyn SessionEventReceiver>> {
         Some(Arc::new(crate::webhooks::LiveKitWebhooks::new(self)))
+    }
+
+    fn room_admin(&self) -> Option<Arc<dyn RoomAdmin>> {
+        Some(Arc::new(crate::LiveKitRoomAdmin::new(self)))
     }
 }
 

@@ -13,9 +13,10 @@ use utoipa::{IntoParams, IntoResponses, ToSchema};
 use video_attendance::{AttendanceError, AttendanceReport, AttendanceStore as _, TimeRange};
 use video_core::{NameError, Role, RoomName};
 
-use crate::auth::{AuthError, Caller, Denied};
+use crate::auth::{AuthError, Denied};
 use crate::problem::{ApiError, ErrorDoc, error_responses};
 use crate::query::{NameSchema, parse_pairs};
+use crate::routes::rooms::may_administer;
 use crate::routes::token::{authorization, rfc3339};
 use crate::startup::AppState;
 use crate::telemetry;
@@ -281,14 +282,7 @@ pub(crate) async fn room_attendance(
         .authenticate(authorization(&request))
         .await
         .map_err(ApiError::Unauthenticated)?;
-    if let Caller::User(grant) = &caller {
-        if !grant.rooms.allows(&room) {
-            return Err(ApiError::Forbidden(Denied::RoomNotAllowed));
-        }
-        if grant.role != Some(Role::Host) {
-            return Err(ApiError::NotRoomHost);
-        }
-    }
+    may_administer(&caller, &room)?;
     let range = time_range(request.query_string())?;
     let now = SystemTime::now();
     let report = attendance

@@ -1,6 +1,7 @@
 //! Liveness and readiness probes.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use actix_web::{HttpResponse, web};
 use serde::Serialize;
@@ -17,7 +18,16 @@ pub(crate) struct Status {
     /// `ok` (liveness) or `ready` (readiness).
     #[schema(example = "ok")]
     status: &'static str,
+    /// Readiness only, when the provider has room administration: whether its room service
+    /// answered within a second (`reachable`), or not (`unreachable`). Tokens are issued either
+    /// way, so this does not make the server unready.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "reachable")]
+    room_service: Option<&'static str>,
 }
+
+/// How long `/readyz` waits for the provider's room service: less than a probe's usual timeout.
+const ROOM_SERVICE_WAIT: Duration = Duration::from_secs(1);
 
 /// Liveness: the process is up and answering HTTP.
 #[utoipa::path(
@@ -28,7 +38,10 @@ pub(crate) struct Status {
         example = json!({"status": "ok"})))
 )]
 pub(crate) async fn healthz() -> HttpResponse {
-    HttpResponse::Ok().json(Status { status: "ok" })
+    HttpResponse::Ok().json(Status {
+        status: "ok",
+        room_service: None,
+    })
 }
 
 /// The error answer of `GET /readyz`, with its example written by [`ApiError`] itself.
@@ -50,14 +63,16 @@ impl IntoResponses for NotReady {
 }
 
 /// Readiness: caller authentication can check credentials (its keys are loaded), the video
-/// provider can sign a token now, and the attendance database answers.
+/// provider can sign a token now, and the attendance database answers. With room
+/// administration, the body also says whether the provider's room service answers; a room
+/// service that does not leaves the server ready, since tokens are still issued.
 #[utoipa::path(
     get,
     path = "/readyz",
     tag = "health",
     responses(
         (status = 200, description = "Ready to issue tokens.", body = Status,
-            example = json!({"status": "ready"})),
+            example = json!({"status": "ready", "room_service": "reachable"})),
         NotReady,
     )
 )]
@@ -77,5 +92,17 @@ pub(crate) async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, A
             .await
             .map_err(ApiError::StorageNotReady)?;
     }
-    Ok(HttpResponse::Ok().json(Status { status: "ready" }))
+    let room_service = match &state.rooms {
+        None => None,
+        Some(rooms) => Some(
+            match tokio::time::timeout(ROOM_SERVICE_WAIT, rooms.check_reachable()).await {
+                Ok(Ok(())) => "reachable",
+                _ => "unreachable",
+            },
+        ),
+    };
+    Ok(HttpResponse::Ok().json(Status {
+        status: "ready",
+        room_service,
+    }))
 }

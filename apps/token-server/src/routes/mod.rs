@@ -5,6 +5,7 @@
 
 pub(crate) mod attendance;
 pub(crate) mod health;
+pub(crate) mod rooms;
 pub(crate) mod token;
 pub(crate) mod webhooks;
 
@@ -55,6 +56,51 @@ pub(crate) fn configure(config: &mut ServiceConfig<'_>) {
             attendance::room_attendance,
             // Attendance is personal data: no browser or proxy may keep a copy.
             no_store,
+        ))
+        // Room administration. Who is in a room is personal data too: never cached.
+        .service(documented_pair(
+            (rooms::__path_list_rooms, Method::GET, rooms::list_rooms),
+            (rooms::__path_open_room, Method::POST, rooms::open_room),
+            "GET, POST",
+            no_store,
+        ))
+        .service(documented_pair(
+            (rooms::__path_get_room, Method::GET, rooms::get_room),
+            (rooms::__path_end_room, Method::DELETE, rooms::end_room),
+            "GET, DELETE",
+            no_store,
+        ))
+        .service(documented(
+            rooms::__path_list_participants,
+            Method::GET,
+            rooms::list_participants,
+            no_store,
+        ))
+        .service(documented_pair(
+            (
+                rooms::__path_get_participant,
+                Method::GET,
+                rooms::get_participant,
+            ),
+            (
+                rooms::__path_remove_participant,
+                Method::DELETE,
+                rooms::remove_participant,
+            ),
+            "GET, DELETE",
+            no_store,
+        ))
+        .service(documented(
+            rooms::__path_mute_track,
+            Method::POST,
+            rooms::mute_track,
+            no_store,
+        ))
+        .service(documented(
+            rooms::__path_set_permissions,
+            Method::PUT,
+            rooms::set_permissions,
+            no_store,
         ));
 }
 
@@ -63,9 +109,9 @@ fn no_store(resource: Resource) -> impl HttpServiceFactory {
     resource.wrap(DefaultHeaders::new().add((CACHE_CONTROL, HeaderValue::from_static("no-store"))))
 }
 
-/// `handler` for `method` (GET or POST) at the path of its `#[utoipa::path]` annotation (`doc`,
-/// the type that annotation generates), answering 405 with `Allow` to any other method; `finish`
-/// adds per-route middleware.
+/// `handler` for `method` at the path of its `#[utoipa::path]` annotation (`doc`, the type that
+/// annotation generates), answering 405 with `Allow` to any other method; `finish` adds
+/// per-route middleware.
 fn documented<Doc, F, Args, S>(
     doc: Doc,
     method: Method,
@@ -78,19 +124,67 @@ where
     Args: FromRequest + 'static,
     F::Output: Responder + 'static,
 {
-    let allow = if method == Method::POST {
-        "POST"
-    } else {
-        "GET"
+    let allow = match method {
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        _ => "GET",
     };
-    let resource = web::resource(Doc::path())
-        .route(web::method(method).to(handler))
-        .default_service(web::to(move || async move {
-            ApiError::MethodNotAllowed(allow).error_response()
-        }));
+    let resource = web::resource(Doc::path()).route(web::method(method).to(handler));
     Documented {
         doc,
-        service: finish(resource),
+        service: finish(refuse_other_methods(resource, allow)),
+    }
+}
+
+/// Two handlers for two methods at one path (both annotations name it), answering 405 with
+/// `allow` (the two methods) to any other; `finish` adds per-route middleware.
+fn documented_pair<DocA, FA, ArgsA, DocB, FB, ArgsB, S>(
+    (doc_a, method_a, handler_a): (DocA, Method, FA),
+    (doc_b, method_b, handler_b): (DocB, Method, FB),
+    allow: &'static str,
+    finish: impl FnOnce(Resource) -> S,
+) -> Documented<Pair<DocA, DocB>, S>
+where
+    DocA: utoipa::Path,
+    DocB: utoipa::Path,
+    FA: Handler<ArgsA>,
+    ArgsA: FromRequest + 'static,
+    FA::Output: Responder + 'static,
+    FB: Handler<ArgsB>,
+    ArgsB: FromRequest + 'static,
+    FB::Output: Responder + 'static,
+{
+    debug_assert_eq!(DocA::path(), DocB::path(), "one path, two methods");
+    let resource = web::resource(DocA::path())
+        .route(web::method(method_a).to(handler_a))
+        .route(web::method(method_b).to(handler_b));
+    Documented {
+        doc: Pair(doc_a, doc_b),
+        service: finish(refuse_other_methods(resource, allow)),
+    }
+}
+
+/// `resource`, answering 405 with `Allow: allow` to a method it has no route for.
+fn refuse_other_methods(resource: Resource, allow: &'static str) -> Resource {
+    resource.default_service(web::to(move || async move {
+        ApiError::MethodNotAllowed(allow).error_response()
+    }))
+}
+
+/// The annotations of two operations at one path.
+struct Pair<A, B>(A, B);
+
+impl<A: OpenApiFactory, B: OpenApiFactory> OpenApiFactory for Pair<A, B> {
+    fn paths(&self) -> Paths {
+        let mut paths = self.0.paths();
+        paths.merge(self.1.paths());
+        paths
+    }
+
+    fn schemas(&self, schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        self.0.schemas(schemas);
+        self.1.schemas(schemas);
     }
 }
 

@@ -313,9 +313,10 @@ fn bad_report_queries_are_problem_details() {
 }
 
 const BACKEND_KEY: &str = "lms-backend-key-attendance-0123456789ab";
-const LMS_SECRET: &str = "lms-session-hs256-secret-0123456789abcdef";
+pub(crate) const LMS_SECRET: &str = "lms-session-hs256-secret-0123456789abcdef";
 
-fn session(role: &str, rooms: &[&str]) -> String {
+/// An LMS session token (HS256, `LMS_SECRET`) for `prof-ada` with `role` in `rooms`.
+pub(crate) fn session(role: &str, rooms: &[&str]) -> String {
     token_server::auth::install_crypto_provider();
     let issued = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

@@ -14,7 +14,12 @@ fn readiness_signs_and_answers_ready() {
     let app = spawn_app(&[]);
     let response = app.get("/readyz");
     assert_eq!(response.status, 200);
-    assert_eq!(response.json(), serde_json::json!({"status": "ready"}));
+    // The test's LiveKit (`wss://video.example.edu`) is not reachable from here: the server is
+    // ready all the same (it issues tokens), and says so of the room service.
+    assert_eq!(
+        response.json(),
+        serde_json::json!({"status": "ready", "room_service": "unreachable"})
+    );
 }
 
 #[test]

@@ -95,6 +95,17 @@ impl TestApp {
 
     /// `POST target` with extra header lines and `body` (its `Content-Length` is added).
     pub fn post_with(&self, target: &str, headers: &[(&str, &str)], body: &[u8]) -> Response {
+        self.send("POST", target, headers, body)
+    }
+
+    /// `method target` with extra header lines and `body` (its `Content-Length` is added).
+    pub fn send(
+        &self,
+        method: &str,
+        target: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> Response {
         let length = body.len().to_string();
         let mut all: Vec<(&str, &str)> = headers.to_vec();
         all.push(("Content-Length", &length));
@@ -103,7 +114,7 @@ impl TestApp {
             .set_read_timeout(Some(Duration::from_secs(30)))
             .unwrap();
         let mut head =
-            format!("POST {target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n");
+            format!("{method} {target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n");
         for (name, value) in all {
             head.push_str(&format!("{name}: {value}\r\n"));
         }

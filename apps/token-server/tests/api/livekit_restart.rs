@@ -11,10 +11,7 @@ use serde_json::Value;
 
 use crate::helpers::{TestApp, spawn_app};
 
-// The Rust harness of the real LiveKit server, shared with video-livekit's own tests.
-#[allow(dead_code)]
-#[path = "../../../../crates/video-livekit/tests/support/mod.rs"]
-mod livekit;
+use crate::livekit;
 
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")

@@ -8,8 +8,12 @@ mod errors;
 mod health;
 mod helpers;
 mod limits;
+// The Rust harness of the real LiveKit server, shared with video-livekit's own tests.
+#[path = "../../../../crates/video-livekit/tests/support/mod.rs"]
+mod livekit;
 mod livekit_restart;
 mod openapi;
 mod provider_faults;
+mod rooms;
 mod token;
 mod web_page;

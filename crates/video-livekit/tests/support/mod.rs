@@ -2,6 +2,9 @@
 //! committed test configuration, free loopback ports) as a child process, killed on drop.
 //! Every wait is bounded; a server that dies or never gets ready fails the test with its log tail.
 
+// Each test binary uses a part of it.
+#![allow(dead_code)]
+
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;

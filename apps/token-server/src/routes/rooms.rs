@@ -1,0 +1,863 @@
+//! `/api/video/rooms`: room administration for instructors and the LMS back end. Open, list,
+//! describe and end rooms; list, describe and remove participants; mute a track; change what a
+//! participant may publish (invite to speak, send back).
+//!
+//! A request goes: authenticate the caller → may it administer this room ([`may_administer`])?
+//! → [`RoomAdmin`] (`video-core`), implemented by the provider's crate → the provider. Every
+//! action that changes something, and every read of who is in a room, writes an audit record:
+//! who, what, to whom, which room; never a token or a secret.
+
+use std::collections::BTreeMap;
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::{Deserialize, Serialize};
+use utoipa::openapi::{RefOr, Response};
+use utoipa::{IntoResponses, ToSchema};
+use video_core::{
+    Missing, NameError, ParticipantIdentity, ParticipantInfo, Role, RoomAdmin, RoomAdminError,
+    RoomInfo, RoomName, RoomOptions, TrackId, TrackInfo, TrackSource,
+};
+
+use crate::auth::{AuthError, Caller, Denied};
+use crate::problem::{ApiError, ErrorDoc, error_responses};
+use crate::query::NameSchema;
+use crate::routes::token::{authorization, rfc3339};
+use crate::startup::AppState;
+use crate::telemetry;
+
+/// The most participants a room may be opened for.
+pub(crate) const MAX_PARTICIPANTS: u32 = 10_000;
+/// The longest empty timeout a room may be opened with: a day.
+pub(crate) const MAX_EMPTY_TIMEOUT_SECONDS: u32 = 86_400;
+/// The longest room metadata, in bytes of UTF-8.
+pub(crate) const MAX_METADATA_BYTES: usize = 2048;
+
+/// An open room.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct RoomResponse {
+    /// The room's name.
+    #[schema(example = "physics-101")]
+    name: String,
+    /// How many participants are in it now.
+    #[schema(example = 2)]
+    participants: u32,
+    /// When it was opened.
+    #[schema(format = DateTime, example = "2026-12-01T08:00:00Z")]
+    created_at: String,
+    /// The most participants it admits at once; `null` for no limit of ours.
+    #[schema(example = 40)]
+    max_participants: Option<u32>,
+    /// How long it stays open with no one in it, in seconds; `null` for the provider's default.
+    #[schema(example = 600)]
+    empty_timeout_seconds: Option<u64>,
+    /// The application's metadata; empty when none was set.
+    #[schema(example = "course-42")]
+    metadata: String,
+}
+
+impl From<&RoomInfo> for RoomResponse {
+    fn from(room: &RoomInfo) -> Self {
+        Self {
+            name: room.name.as_str().to_owned(),
+            participants: room.participants,
+            created_at: rfc3339(room.created_at),
+            max_participants: room.max_participants,
+            empty_timeout_seconds: room.empty_timeout.map(|t| t.as_secs()),
+            metadata: room.metadata.clone(),
+        }
+    }
+}
+
+/// The open rooms the caller may administer.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct RoomsResponse {
+    /// By name.
+    pub(crate) rooms: Vec<RoomResponse>,
+}
+
+/// A published track.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct TrackResponse {
+    /// The provider's id of the track.
+    #[schema(example = "TR_AMkd8SwJx3vC")]
+    id: String,
+    /// `audio` or `video`.
+    #[schema(example = "audio")]
+    kind: &'static str,
+    /// `camera`, `microphone`, `screen_share` or `screen_share_audio`; `null` when unknown.
+    #[schema(example = "microphone")]
+    source: Option<&'static str>,
+    /// Whether it is muted now.
+    #[schema(example = false)]
+    muted: bool,
+    /// The name the publishing client gave it; may be empty.
+    #[schema(example = "")]
+    name: String,
+}
+
+impl From<&TrackInfo> for TrackResponse {
+    fn from(track: &TrackInfo) -> Self {
+        Self {
+            id: track.id.as_str().to_owned(),
+            kind: track.kind.as_str(),
+            source: track.source.map(TrackSource::as_str),
+            muted: track.muted,
+            name: track.name.clone(),
+        }
+    }
+}
+
+/// A participant in a room.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ParticipantResponse {
+    /// Their identity (the LMS user id).
+    #[schema(example = "student-42")]
+    identity: String,
+    /// The name others see, if any.
+    #[schema(example = "Bob Brown")]
+    display_name: Option<String>,
+    /// `host`, `participant` or `viewer`, as their token granted; `null` when not known.
+    #[schema(example = "participant")]
+    role: Option<&'static str>,
+    /// When they joined.
+    #[schema(format = DateTime, example = "2026-12-01T08:00:05Z")]
+    joined_at: String,
+    /// What they may publish now; empty when nothing.
+    #[schema(example = json!(["camera", "microphone"]))]
+    publish_sources: Vec<&'static str>,
+    /// The tracks they publish now.
+    tracks: Vec<TrackResponse>,
+}
+
+impl From<&ParticipantInfo> for ParticipantResponse {
+    fn from(participant: &ParticipantInfo) -> Self {
+        Self {
+            identity: participant.identity.as_str().to_owned(),
+            display_name: participant
+                .display_name
+                .as_ref()
+                .map(|n| n.as_str().to_owned()),
+            role: participant.role.map(Role::as_str),
+            joined_at: rfc3339(participant.joined_at),
+            publish_sources: participant
+                .publish_sources
+                .iter()
+                .map(|s| s.as_str())
+                .collect(),
+            tracks: participant.tracks.iter().map(TrackResponse::from).collect(),
+        }
+    }
+}
+
+/// The participants in a room.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ParticipantsResponse {
+    /// By time of joining.
+    pub(crate) participants: Vec<ParticipantResponse>,
+}
+
+/// How to open a room. Only `name` is required.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct OpenRoomRequest {
+    /// The room, by the name rules of the token endpoint.
+    #[schema(example = "physics-101")]
+    name: String,
+    /// The most participants it admits at once, 1 to 10000.
+    #[schema(example = 40, minimum = 1, maximum = 10000)]
+    max_participants: Option<u32>,
+    /// How long it stays open with no one in it, in seconds, 1 to 86400.
+    #[schema(example = 600, minimum = 1, maximum = 86400)]
+    empty_timeout_seconds: Option<u32>,
+    /// Free text for the application, at most 2048 bytes; visible to participants.
+    #[schema(example = "course-42", max_length = 2048)]
+    metadata: Option<String>,
+}
+
+/// Mute or unmute one track.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct MuteRequest {
+    /// `true` to mute; `false` to unmute (only where the provider allows it).
+    #[schema(example = true)]
+    muted: bool,
+}
+
+/// What a participant may publish from now on.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PermissionsRequest {
+    /// Any of `camera`, `microphone`, `screen_share`, `screen_share_audio`; empty for nothing.
+    /// `["camera", "microphone"]` invites a student to speak; `[]` sends them back.
+    #[schema(example = json!(["camera", "microphone"]))]
+    publish_sources: Vec<String>,
+}
+
+/// The body of a request, parsed strictly: JSON, no unknown member. serde's messages can quote
+/// the input, so the answer says only which shape was expected.
+fn body<T: for<'de> Deserialize<'de>>(bytes: &[u8], shape: &'static str) -> Result<T, ApiError> {
+    serde_json::from_slice(bytes).map_err(|_| ApiError::InvalidBody(shape))
+}
+
+fn path_name<T>(
+    parameter: &'static str,
+    value: String,
+    parse: fn(String) -> Result<T, NameError>,
+) -> Result<T, ApiError> {
+    parse(value).map_err(|source| ApiError::InvalidPathName { parameter, source })
+}
+
+fn room_in_path(room: String) -> Result<RoomName, ApiError> {
+    path_name("room", room, RoomName::parse)
+}
+
+fn identity_in_path(identity: String) -> Result<ParticipantIdentity, ApiError> {
+    path_name("identity", identity, ParticipantIdentity::parse)
+}
+
+/// The room administration, authenticating the caller.
+async fn caller<'a>(
+    request: &HttpRequest,
+    state: &'a AppState,
+) -> Result<(&'a dyn RoomAdmin, Caller), ApiError> {
+    let admin = state.rooms.as_deref().ok_or(ApiError::NotFound)?;
+    if let Some(peer) = request.peer_addr() {
+        state
+            .limiter
+            .check_ip(peer.ip())
+            .map_err(ApiError::RateLimited)?;
+    }
+    let caller = state
+        .auth
+        .authenticate(authorization(request))
+        .await
+        .map_err(ApiError::Unauthenticated)?;
+    Ok((admin, caller))
+}
+
+/// Whether `caller` may administer `room`: the LMS back end and (development) anyone may; a
+/// user may when the session token allows the room and grants `host`.
+pub(crate) fn may_administer(caller: &Caller, room: &RoomName) -> Result<(), ApiError> {
+    if let Caller::User(grant) = caller {
+        if !grant.rooms.allows(room) {
+            return Err(ApiError::Forbidden(Denied::RoomNotAllowed));
+        }
+        if grant.role != Some(Role::Host) {
+            return Err(ApiError::NotRoomHost);
+        }
+    }
+    Ok(())
+}
+
+/// Who acted, for the audit record: the user's identity, or how the caller was vouched for.
+fn actor(caller: &Caller) -> String {
+    match caller {
+        Caller::Anyone => "anyone".to_owned(),
+        Caller::Backend => "api-key".to_owned(),
+        Caller::User(grant) => format!("{:?}", grant.identity.as_str()),
+    }
+}
+
+/// The audit record of one action: `room <action> room="…" [identity="…" …] by=… auth=…`, the
+/// same from the routes and from the `rooms` command (`by=cli auth=operator`).
+pub(crate) fn audit_record(
+    action: &str,
+    room: &RoomName,
+    detail: &str,
+    by: &str,
+    auth: &str,
+) -> String {
+    format!(
+        "room {action} room={:?}{detail} by={by} auth={auth}",
+        room.as_str()
+    )
+}
+
+fn audit(
+    request: &HttpRequest,
+    state: &AppState,
+    caller: &Caller,
+    action: &str,
+    room: &RoomName,
+    detail: String,
+) {
+    telemetry::audit(request, || {
+        audit_record(
+            action,
+            room,
+            &detail,
+            &actor(caller),
+            &state.auth.mode().to_string(),
+        )
+    });
+}
+
+fn rooms_error(error: RoomAdminError) -> ApiError {
+    ApiError::Rooms(error)
+}
+
+struct RoomErrors;
+
+/// The errors every room route may answer, besides its own 400s and 404s.
+fn common_errors(bad_request: Vec<ApiError>, not_found: Vec<ApiError>) -> Vec<ErrorDoc> {
+    let mut docs = vec![
+        ErrorDoc {
+            description: "A name in the path or the body breaks the rules, or the body is not \
+                the JSON this route takes.",
+            headers: &[],
+            samples: bad_request,
+        },
+        ErrorDoc {
+            description: "Credentials are missing or invalid.",
+            headers: &[(
+                "WWW-Authenticate",
+                "`Bearer`, or `Bearer error=\"invalid_token\"`",
+            )],
+            samples: vec![ApiError::Unauthenticated(AuthError::Missing)],
+        },
+        ErrorDoc {
+            description: "The session token does not allow this room, or does not grant `host`.",
+            headers: &[],
+            samples: vec![
+                ApiError::Forbidden(Denied::RoomNotAllowed),
+                ApiError::NotRoomHost,
+            ],
+        },
+        ErrorDoc {
+            description: "Too many requests from this address.",
+            headers: &[("Retry-After", "Seconds to wait before retrying.")],
+            samples: vec![ApiError::RateLimited(std::time::Duration::from_secs(1))],
+        },
+        ErrorDoc {
+            description: "The video provider's room service failed (logged).",
+            headers: &[],
+            samples: vec![ApiError::Rooms(RoomAdminError::Internal {
+                provider: "livekit",
+                source: "the provider's reason, logged only".into(),
+            })],
+        },
+        ErrorDoc {
+            description: "The video provider's room service cannot be reached or did not answer \
+                within `LIVEKIT_API_TIMEOUT_MS`.",
+            headers: &[("Retry-After", "Seconds to wait before retrying.")],
+            samples: vec![ApiError::Rooms(RoomAdminError::Unavailable {
+                provider: "livekit",
+                source: "the provider's reason, logged only".into(),
+            })],
+        },
+    ];
+    if !not_found.is_empty() {
+        docs.push(ErrorDoc {
+            description: "The room is not open, or the participant or track is not in it.",
+            headers: &[],
+            samples: not_found,
+        });
+    }
+    docs
+}
+
+/// The 413 of the routes that take a body.
+fn body_too_large() -> ErrorDoc {
+    ErrorDoc {
+        description: "The body is larger than 4096 bytes, or chunked.",
+        headers: &[],
+        samples: vec![ApiError::PayloadTooLarge],
+    }
+}
+
+fn invalid_room() -> ApiError {
+    ApiError::InvalidPathName {
+        parameter: "room",
+        source: NameError::TooLong { len: 257 },
+    }
+}
+
+fn not_found(what: &[Missing]) -> Vec<ApiError> {
+    what.iter()
+        .map(|m| ApiError::Rooms(RoomAdminError::NotFound(*m)))
+        .collect()
+}
+
+impl IntoResponses for RoomErrors {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        error_responses(common_errors(
+            vec![invalid_room()],
+            not_found(&[Missing::Room]),
+        ))
+    }
+}
+
+struct OpenRoomErrors;
+
+impl IntoResponses for OpenRoomErrors {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        let mut docs = common_errors(
+            vec![
+                ApiError::InvalidBodyName {
+                    field: "name",
+                    source: NameError::Empty,
+                },
+                ApiError::InvalidBody(OPEN_ROOM_SHAPE),
+            ],
+            Vec::new(),
+        );
+        docs.push(body_too_large());
+        error_responses(docs)
+    }
+}
+
+struct ListErrors;
+
+impl IntoResponses for ListErrors {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        let mut docs = common_errors(Vec::new(), Vec::new());
+        docs.retain(|doc| !doc.samples.is_empty());
+        error_responses(docs)
+    }
+}
+
+struct ParticipantErrors;
+
+impl IntoResponses for ParticipantErrors {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        error_responses(common_errors(
+            vec![invalid_room()],
+            not_found(&[Missing::Room, Missing::Participant]),
+        ))
+    }
+}
+
+struct MuteErrors;
+
+impl IntoResponses for MuteErrors {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        let mut docs = common_errors(
+            vec![invalid_room(), ApiError::InvalidBody(MUTE_SHAPE)],
+            not_found(&[Missing::Room, Missing::Participant, Missing::Track]),
+        );
+        docs.push(ErrorDoc {
+            description: "Unmuting someone else's track is not allowed by the provider's \
+                configuration (LiveKit: `room.enable_remote_unmute`).",
+            headers: &[],
+            samples: vec![ApiError::Rooms(RoomAdminError::RemoteUnmuteDisabled {
+                provider: "livekit",
+            })],
+        });
+        docs.push(body_too_large());
+        error_responses(docs)
+    }
+}
+
+struct PermissionsErrors;
+
+impl IntoResponses for PermissionsErrors {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        let mut docs = common_errors(
+            vec![invalid_room(), ApiError::InvalidBody(PERMISSIONS_SHAPE)],
+            not_found(&[Missing::Room, Missing::Participant]),
+        );
+        docs.push(body_too_large());
+        error_responses(docs)
+    }
+}
+
+const OPEN_ROOM_SHAPE: &str = "a JSON object with `name` (a room name) and, optionally, \
+    `max_participants` (1 to 10000), `empty_timeout_seconds` (1 to 86400) and `metadata` (at \
+    most 2048 bytes)";
+const MUTE_SHAPE: &str = "a JSON object with `muted`, `true` or `false`";
+const PERMISSIONS_SHAPE: &str = "a JSON object with `publish_sources`, a list of `camera`, \
+    `microphone`, `screen_share` or `screen_share_audio`";
+
+/// Open a room.
+///
+/// Opens the room with the options given, or returns it as it is when it is already open (the
+/// options then change nothing). The LMS calls this when an instructor clicks "Start Live
+/// Session", before handing out tokens. The LMS back end (`api-key`) may open any room; a session
+/// token (`jwt`) only a room it grants `host` for.
+#[utoipa::path(
+    post,
+    path = "/api/video/rooms",
+    tag = "rooms",
+    request_body = OpenRoomRequest,
+    security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "The room, open.", body = RoomResponse),
+        OpenRoomErrors,
+    )
+)]
+pub(crate) async fn open_room(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    bytes: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let (admin, caller) = caller(&request, &state).await?;
+    let open: OpenRoomRequest = body(&bytes, OPEN_ROOM_SHAPE)?;
+    let room = RoomName::parse(open.name).map_err(|source| ApiError::InvalidBodyName {
+        field: "name",
+        source,
+    })?;
+    let mut options = RoomOptions::default();
+    if let Some(max) = open.max_participants {
+        if !(1..=MAX_PARTICIPANTS).contains(&max) {
+            return Err(ApiError::InvalidBody(OPEN_ROOM_SHAPE));
+        }
+        options = options.with_max_participants(max);
+    }
+    if let Some(seconds) = open.empty_timeout_seconds {
+        if !(1..=MAX_EMPTY_TIMEOUT_SECONDS).contains(&seconds) {
+            return Err(ApiError::InvalidBody(OPEN_ROOM_SHAPE));
+        }
+        options = options.with_empty_timeout(std::time::Duration::from_secs(seconds.into()));
+    }
+    if let Some(metadata) = open.metadata {
+        if metadata.len() > MAX_METADATA_BYTES {
+            return Err(ApiError::InvalidBody(OPEN_ROOM_SHAPE));
+        }
+        options = options.with_metadata(metadata);
+    }
+    may_administer(&caller, &room)?;
+    let opened = admin
+        .open_room(&room, &options)
+        .await
+        .map_err(rooms_error)?;
+    audit(&request, &state, &caller, "opened", &room, String::new());
+    Ok(HttpResponse::Ok().json(RoomResponse::from(&opened)))
+}
+
+/// List open rooms.
+///
+/// Every open room for the LMS back end (`api-key`); for a session token (`jwt`) that grants
+/// `host`, the open rooms its rooms claim allows.
+#[utoipa::path(
+    get,
+    path = "/api/video/rooms",
+    tag = "rooms",
+    security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "The open rooms, by name.", body = RoomsResponse),
+        ListErrors,
+    )
+)]
+pub(crate) async fn list_rooms(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let (admin, caller) = caller(&request, &state).await?;
+    if let Caller::User(grant) = &caller
+        && grant.role != Some(Role::Host)
+    {
+        return Err(ApiError::NotRoomHost);
+    }
+    let rooms = admin.list_rooms().await.map_err(rooms_error)?;
+    let rooms = rooms
+        .iter()
+        .filter(|room| may_administer(&caller, &room.name).is_ok())
+        .map(RoomResponse::from)
+        .collect();
+    Ok(HttpResponse::Ok().json(RoomsResponse { rooms }))
+}
+
+/// Describe an open room.
+#[utoipa::path(
+    get,
+    path = "/api/video/rooms/{room}",
+    tag = "rooms",
+    params(("room" = inline(NameSchema), Path, description = "The room, e.g. `physics-101`.",
+        example = "physics-101")),
+    security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "The room.", body = RoomResponse),
+        RoomErrors,
+    )
+)]
+pub(crate) async fn get_room(
+    request: HttpRequest,
+    room: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let room = room_in_path(room.into_inner())?;
+    let (admin, caller) = caller(&request, &state).await?;
+    may_administer(&caller, &room)?;
+    let info = admin.room(&room).await.map_err(rooms_error)?;
+    Ok(HttpResponse::Ok().json(RoomResponse::from(&info)))
+}
+
+/// End a room's session for everyone.
+///
+/// Disconnects every participant (their pages say the session ended) and closes the room.
+#[utoipa::path(
+    delete,
+    path = "/api/video/rooms/{room}",
+    tag = "rooms",
+    params(("room" = inline(NameSchema), Path, description = "The room, e.g. `physics-101`.",
+        example = "physics-101")),
+    security((), ("bearer" = [])),
+    responses(
+        (status = 204, description = "The session ended; the room is closed."),
+        RoomErrors,
+    )
+)]
+pub(crate) async fn end_room(
+    request: HttpRequest,
+    room: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let room = room_in_path(room.into_inner())?;
+    let (admin, caller) = caller(&request, &state).await?;
+    may_administer(&caller, &room)?;
+    admin.end_room(&room).await.map_err(rooms_error)?;
+    audit(&request, &state, &caller, "ended", &room, String::new());
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// List a room's participants.
+///
+/// Who is in the room now, with their role, what they may publish and the tracks they publish.
+/// Reading it is audited: it says who attends.
+#[utoipa::path(
+    get,
+    path = "/api/video/rooms/{room}/participants",
+    tag = "rooms",
+    params(("room" = inline(NameSchema), Path, description = "The room, e.g. `physics-101`.",
+        example = "physics-101")),
+    security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "The participants, by time of joining.",
+            body = ParticipantsResponse),
+        RoomErrors,
+    )
+)]
+pub(crate) async fn list_participants(
+    request: HttpRequest,
+    room: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let room = room_in_path(room.into_inner())?;
+    let (admin, caller) = caller(&request, &state).await?;
+    may_administer(&caller, &room)?;
+    let participants = admin.participants(&room).await.map_err(rooms_error)?;
+    audit(
+        &request,
+        &state,
+        &caller,
+        "participants listed",
+        &room,
+        format!(" count={}", participants.len()),
+    );
+    Ok(HttpResponse::Ok().json(ParticipantsResponse {
+        participants: participants.iter().map(ParticipantResponse::from).collect(),
+    }))
+}
+
+/// The path of a participant: `/api/video/rooms/{room}/participants/{identity}`.
+type ParticipantPath = web::Path<(String, String)>;
+
+fn participant_in_path(path: ParticipantPath) -> Result<(RoomName, ParticipantIdentity), ApiError> {
+    let (room, identity) = path.into_inner();
+    Ok((room_in_path(room)?, identity_in_path(identity)?))
+}
+
+/// Describe a participant.
+#[utoipa::path(
+    get,
+    path = "/api/video/rooms/{room}/participants/{identity}",
+    tag = "rooms",
+    params(
+        ("room" = inline(NameSchema), Path, description = "The room, e.g. `physics-101`.",
+            example = "physics-101"),
+        ("identity" = inline(NameSchema), Path, description = "The participant's identity.",
+            example = "student-42"),
+    ),
+    security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "The participant.", body = ParticipantResponse),
+        ParticipantErrors,
+    )
+)]
+pub(crate) async fn get_participant(
+    request: HttpRequest,
+    path: ParticipantPath,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let (room, identity) = participant_in_path(path)?;
+    let (admin, caller) = caller(&request, &state).await?;
+    may_administer(&caller, &room)?;
+    let participant = admin
+        .participant(&room, &identity)
+        .await
+        .map_err(rooms_error)?;
+    Ok(HttpResponse::Ok().json(ParticipantResponse::from(&participant)))
+}
+
+/// Remove a participant.
+///
+/// Disconnects them (their page says they were removed), and asks the provider to refuse the
+/// tokens issued to them before now (LiveKit Cloud does; see the security model for a
+/// self-hosted LiveKit server).
+#[utoipa::path(
+    delete,
+    path = "/api/video/rooms/{room}/participants/{identity}",
+    tag = "rooms",
+    params(
+        ("room" = inline(NameSchema), Path, description = "The room, e.g. `physics-101`.",
+            example = "physics-101"),
+        ("identity" = inline(NameSchema), Path, description = "The participant's identity.",
+            example = "student-42"),
+    ),
+    security((), ("bearer" = [])),
+    responses(
+        (status = 204, description = "The participant was removed."),
+        ParticipantErrors,
+    )
+)]
+pub(crate) async fn remove_participant(
+    request: HttpRequest,
+    path: ParticipantPath,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let (room, identity) = participant_in_path(path)?;
+    let (admin, caller) = caller(&request, &state).await?;
+    may_administer(&caller, &room)?;
+    admin
+        .remove_participant(&room, &identity)
+        .await
+        .map_err(rooms_error)?;
+    audit(
+        &request,
+        &state,
+        &caller,
+        "participant removed",
+        &room,
+        format!(" identity={:?}", identity.as_str()),
+    );
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The path of a track: `/api/video/rooms/{room}/participants/{identity}/tracks/{track}/mute`.
+type TrackPath = web::Path<(String, String, String)>;
+
+/// Mute or unmute a participant's track.
+///
+/// Muting always works; unmuting someone else's track only where the provider is configured to
+/// allow it (a participant turns their own microphone back on).
+#[utoipa::path(
+    post,
+    path = "/api/video/rooms/{room}/participants/{identity}/tracks/{track}/mute",
+    tag = "rooms",
+    params(
+        ("room" = inline(NameSchema), Path, description = "The room, e.g. `physics-101`.",
+            example = "physics-101"),
+        ("identity" = inline(NameSchema), Path, description = "The participant's identity.",
+            example = "student-42"),
+        ("track" = inline(NameSchema), Path, description = "The track's id, as listed.",
+            example = "TR_AMkd8SwJx3vC"),
+    ),
+    request_body = MuteRequest,
+    security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "The track, as it is now.", body = TrackResponse),
+        MuteErrors,
+    )
+)]
+pub(crate) async fn mute_track(
+    request: HttpRequest,
+    path: TrackPath,
+    state: web::Data<AppState>,
+    bytes: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let (room, identity, track) = path.into_inner();
+    let (room, identity) = (room_in_path(room)?, identity_in_path(identity)?);
+    let track = path_name("track", track, TrackId::parse)?;
+    let (admin, caller) = caller(&request, &state).await?;
+    let mute: MuteRequest = body(&bytes, MUTE_SHAPE)?;
+    may_administer(&caller, &room)?;
+    let info = admin
+        .mute_track(&room, &identity, &track, mute.muted)
+        .await
+        .map_err(rooms_error)?;
+    audit(
+        &request,
+        &state,
+        &caller,
+        if mute.muted {
+            "track muted"
+        } else {
+            "track unmuted"
+        },
+        &room,
+        format!(
+            " identity={:?} track={:?} source={}",
+            identity.as_str(),
+            track.as_str(),
+            info.source.map_or("unknown", TrackSource::as_str)
+        ),
+    );
+    Ok(HttpResponse::Ok().json(TrackResponse::from(&info)))
+}
+
+/// Change what a participant may publish.
+///
+/// Takes effect at once, without reconnecting: `["camera", "microphone"]` invites a student or a
+/// viewer to speak; `[]` sends them back to listening, and the provider stops the tracks they
+/// publish.
+#[utoipa::path(
+    put,
+    path = "/api/video/rooms/{room}/participants/{identity}/permissions",
+    tag = "rooms",
+    params(
+        ("room" = inline(NameSchema), Path, description = "The room, e.g. `physics-101`.",
+            example = "physics-101"),
+        ("identity" = inline(NameSchema), Path, description = "The participant's identity.",
+            example = "student-42"),
+    ),
+    request_body = PermissionsRequest,
+    security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "The participant, as they are now.",
+            body = ParticipantResponse),
+        PermissionsErrors,
+    )
+)]
+pub(crate) async fn set_permissions(
+    request: HttpRequest,
+    path: ParticipantPath,
+    state: web::Data<AppState>,
+    bytes: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let (room, identity) = participant_in_path(path)?;
+    let (admin, caller) = caller(&request, &state).await?;
+    let permissions: PermissionsRequest = body(&bytes, PERMISSIONS_SHAPE)?;
+    let sources = permissions
+        .publish_sources
+        .iter()
+        .map(|name| TrackSource::from_name(name))
+        .collect::<Option<Vec<_>>>()
+        .ok_or(ApiError::InvalidBody(PERMISSIONS_SHAPE))?;
+    may_administer(&caller, &room)?;
+    let participant = admin
+        .set_publish_sources(&room, &identity, &sources)
+        .await
+        .map_err(rooms_error)?;
+    let names: Vec<&str> = participant
+        .publish_sources
+        .iter()
+        .map(|s| s.as_str())
+        .collect();
+    audit(
+        &request,
+        &state,
+        &caller,
+        "permissions changed",
+        &room,
+        format!(
+            " identity={:?} publish_sources={}",
+            identity.as_str(),
+            if names.is_empty() {
+                "none".to_owned()
+            } else {
+                names.join(",")
+            }
+        ),
+    );
+    Ok(HttpResponse::Ok().json(ParticipantResponse::from(&participant)))
+}
