@@ -140,7 +140,7 @@ export function ParticipantsPanel({
           </button>
         )}
       </div>
-      <ErrorMessage error={actionError ?? listError} />
+      <ErrorMessage error={actionError ?? listError} testId="moderation-error" />
       {participants === undefined ? (
         <p className="hint">Reading the participants…</p>
       ) : (
