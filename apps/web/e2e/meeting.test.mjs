@@ -17,7 +17,7 @@ import { promisify } from 'node:util';
 import { RequestResponse_Reason } from '@livekit/protocol';
 import { SignJWT, decodeJwt } from 'jose';
 
-import { startLiveKit } from './livekit.mjs';
+import { startLiveKitAndTokenServer } from './livekit.mjs';
 import { signalJoin } from './signal.mjs';
 import {
   TOKEN_PATH,
@@ -25,7 +25,6 @@ import {
   assertAudioReceived,
   assertRemoteVideoPlays,
   fetchTicket as fetchTicketFrom,
-  freePort,
   launchChromium,
   openSessionPage,
   startTokenServer,
@@ -45,18 +44,9 @@ describe('two people meet in a live session: real Chromium, real token server, r
   let chromium;
 
   before(async () => {
-    // LiveKit posts its webhooks to the token server, whose port must be known before LiveKit
-    // starts, and the token server names LiveKit's URL: the port is chosen first.
-    const port = await freePort();
-    livekit = await startLiveKit({ webhookUrl: `http://127.0.0.1:${port}/api/video/webhooks/livekit` });
-    server = await startTokenServer({
-      livekitUrl: livekit.url,
-      apiKey: livekit.apiKey,
-      apiSecret: livekit.apiSecret,
-      webDistDir: join(WEB_ROOT, 'dist'),
+    ({ livekit, server } = await startLiveKitAndTokenServer({
       env: { LIVEKIT_PARTICIPANT_SOURCES: PARTICIPANT_SOURCES },
-      port,
-    });
+    }));
     chromium = await launchChromium({ media: true });
   });
 

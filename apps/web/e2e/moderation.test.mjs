@@ -15,19 +15,16 @@ import { after, before, describe, test } from 'node:test';
 
 import { DisconnectReason } from '@livekit/protocol';
 
-import { startLiveKit } from './livekit.mjs';
+import { startLiveKitAndTokenServer } from './livekit.mjs';
 import { signalJoin } from './signal.mjs';
 import {
   TOKEN_PATH,
-  WEB_ROOT,
   assertAudioReceived,
   assertNoSoundReceived,
   assertRemoteVideoPlays,
   fetchTicket,
-  freePort,
   launchChromium,
   openSessionPage,
-  startTokenServer,
   waitConnected,
   withLogs,
 } from './support.mjs';
@@ -61,17 +58,7 @@ describe('the instructor moderates a live session: real Chromium, real token ser
   const pages = [];
 
   before(async () => {
-    // LiveKit posts its webhooks to the token server, whose port must be known before LiveKit
-    // starts, and the token server names LiveKit's URL: the port is chosen first.
-    const port = await freePort();
-    livekit = await startLiveKit({ webhookUrl: `http://127.0.0.1:${port}/api/video/webhooks/livekit` });
-    server = await startTokenServer({
-      livekitUrl: livekit.url,
-      apiKey: livekit.apiKey,
-      apiSecret: livekit.apiSecret,
-      webDistDir: joinPath(WEB_ROOT, 'dist'),
-      port,
-    });
+    ({ livekit, server } = await startLiveKitAndTokenServer());
     chromium = await launchChromium({ media: true });
   });
 
