@@ -4,7 +4,9 @@
 #   bash tests/fuzz/run.sh                   # 30-45 s with the defaults on 2 cores
 #   bash tests/fuzz/run.sh --broken-schema   # self-test: a wrong copy of the document must fail
 #
-# Starts the real server on 127.0.0.1 (PORT=0), reads the address from its `listening on` log
+# Starts the real LiveKit server (scripts/livekit.sh run: the pinned version, free loopback
+# ports), so that the room-administration routes answer as in production, and the real token
+# server on 127.0.0.1 (PORT=0) administering it; reads the address from its `listening on` log
 # line, and runs `schemathesis run` against http://127.0.0.1:PORT/api-docs/openapi.json with
 # every check that applies to this API (see EXCLUDED_CHECKS), in its examples, coverage and
 # fuzzing phases. All traffic goes to that loopback address only. The run is bounded by
@@ -43,16 +45,15 @@ OUT="$ROOT/target/fuzz/last"
 
 # Checks that cannot apply to this API, each with its reason. Every other check runs.
 EXCLUDED_CHECKS=(
-    use_after_free               # needs a DELETE that removes a resource; the API only has GET
-    ensure_resource_availability # needs a POST that creates a resource; the API only has GET
-    object_level_authorization   # needs objects one identity creates and another reads; none exist
+    object_level_authorization   # needs objects one identity creates and another reads: rooms
+                                 # belong to no caller (tests/api/rooms.rs checks who may act)
 )
 # What `--checks all` runs after those exclusions, in Schemathesis 4.32 (the summary reports each).
 CHECKS=(
     not_a_server_error status_code_conformance content_type_conformance
     response_headers_conformance response_schema_conformance negative_data_rejection
     positive_data_acceptance missing_required_header unsupported_method
-    allow_header_conformance ignored_auth
+    allow_header_conformance ignored_auth use_after_free ensure_resource_availability
 )
 
 broken_schema=0
@@ -139,21 +140,55 @@ fi
 started=$SECONDS
 WORK="$(mktemp -d)"
 server_pid=""
+livekit_pid=""
 cleanup() {
-    if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
-        kill -TERM "$server_pid" 2>/dev/null || true
-        wait "$server_pid" 2>/dev/null || true
-    fi
+    for pid in "$server_pid" "$livekit_pid"; do
+        if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then
+            kill -TERM "$pid" 2>/dev/null || true
+            wait "$pid" 2>/dev/null || true
+        fi
+    done
     rm -rf "$WORK"
 }
 trap cleanup EXIT
+
+# The real LiveKit server: its address and test key pair come first on its stdout, then it starts.
+bash "$ROOT/scripts/livekit.sh" run >"$WORK/livekit.out" 2>"$WORK/livekit.log" &
+livekit_pid=$!
+livekit_env=()
+for _ in $(seq 9000); do # up to 15 min: a fresh machine builds LiveKit first
+    if grep -q '^LIVEKIT_STARTING$' "$WORK/livekit.out"; then
+        read -r -a livekit_env <<<"$(grep -E '^LIVEKIT_(URL|API_KEY|API_SECRET)=' "$WORK/livekit.out" | tr '\n' ' ')"
+        break
+    fi
+    kill -0 "$livekit_pid" 2>/dev/null || break
+    sleep 0.1
+done
+livekit_http="$(sed -n 's/^LIVEKIT_HTTP_URL=//p' "$WORK/livekit.out")"
+livekit_ready=0
+for _ in $(seq 300); do
+    if [[ -n "$livekit_http" ]] && "$PYTHON" -c 'import sys, urllib.request
+urllib.request.build_opener(urllib.request.ProxyHandler({})).open(sys.argv[1], timeout=2)' \
+        "$livekit_http/" 2>/dev/null; then
+        livekit_ready=1
+        break
+    fi
+    kill -0 "$livekit_pid" 2>/dev/null || break
+    sleep 0.1
+done
+if ((!livekit_ready)) || ((${#livekit_env[@]} != 3)); then
+    echo "fuzz: the LiveKit server did not start; its log ends:" >&2
+    tail -n 30 "$WORK/livekit.log" | sed 's/^/    /' >&2
+    exit 1
+fi
+echo "fuzz: LiveKit at $livekit_http (pid $livekit_pid)"
 
 # The server: loopback, any free port, rate limits off (thousands of requests come from one
 # address; FUZZ_EXTRA_ENV may turn them back on), the caller's extra settings (never HOST or PORT).
 : >"$WORK/server.log" # exists before the first read below, whenever the child opens it
 mkdir -p "$WORK/data"
 env -u LISTEN_FDS -u LISTEN_PID RUST_LOG=info DATA_DIR="$WORK/data" \
-    RATE_LIMIT_IP_PER_MINUTE=0 RATE_LIMIT_IDENTITY_PER_MINUTE=0 \
+    RATE_LIMIT_IP_PER_MINUTE=0 RATE_LIMIT_IDENTITY_PER_MINUTE=0 "${livekit_env[@]}" \
     "${extra_env[@]}" HOST=127.0.0.1 PORT=0 \
     "$BIN" >"$WORK/server.out" 2>"$WORK/server.log" &
 server_pid=$!

@@ -147,10 +147,13 @@ impl fmt::Debug for Attendance {
 
 /// How often the purge of old events runs.
 pub const PURGE_EVERY: Duration = Duration::from_secs(60 * 60);
+/// How long a removed participant's token revocation is kept: longer than any token lives
+/// (`LIVEKIT_TOKEN_TTL_HOURS` is at most 24).
+pub const REVOCATIONS_KEPT: Duration = Duration::from_secs(25 * 60 * 60);
 
 impl Attendance {
-    /// Purges the events older than the retention now, and then every [`PURGE_EVERY`], on the
-    /// current actix runtime. A failure is logged and tried again at the next round.
+    /// Purges the events older than the retention (and token revocations older than
+    /// [`REVOCATIONS_KEPT`]) now, and then every [`PURGE_EVERY`], on the current actix runtime. A failure is logged and tried again at the next round.
     pub fn spawn_purge(&self) {
         let store = Arc::clone(&self.store);
         let days = self.retention_days;
@@ -158,6 +161,14 @@ impl Attendance {
             let mut every = actix_web::rt::time::interval(PURGE_EVERY);
             loop {
                 every.tick().await;
+                // A removal's revocation outlives every token issued before it (24 h at most).
+                let moot = SystemTime::now() - REVOCATIONS_KEPT;
+                if let Err(error) = store.purge_revocations_before(moot).await {
+                    log::warn!(
+                        "attendance: purging old token revocations failed: {}",
+                        crate::telemetry::error_chain(&error)
+                    );
+                }
                 match store.purge_older_than(days, SystemTime::now()).await {
                     Ok(0) => {}
                     Ok(purged) => log::info!(

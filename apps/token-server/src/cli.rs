@@ -272,10 +272,20 @@ fn rooms(command: RoomsCommand) -> anyhow::Result<()> {
             RoomsCommand::Remove { room, user } => {
                 let room = RoomName::parse(room).context("ROOM")?;
                 let user = ParticipantIdentity::parse(user).context("USER")?;
+                let store = config.attendance.open().await.context(
+                    "the attendance database could not be opened (DATA_DIR, DATABASE_URL)",
+                )?;
+                let removed_at = std::time::SystemTime::now();
                 admin
                     .remove_participant(&room, &user)
                     .await
                     .map_err(failed)?;
+                // As the route does: the tokens they hold no longer let them back in.
+                store
+                    .revoke_tokens(&room, &user, removed_at)
+                    .await
+                    .context("the removal could not be recorded in the attendance database")?;
+                store.close().await;
                 audit(
                     "participant removed",
                     &room,

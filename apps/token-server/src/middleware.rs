@@ -12,11 +12,15 @@ use actix_web::{HttpMessage, ResponseError};
 use crate::problem::ApiError;
 use crate::telemetry;
 
-/// The largest request body accepted outside webhooks (room administration takes small JSON
-/// bodies; the other routes take none).
+/// The largest request body accepted elsewhere (those routes take none).
 pub const MAX_BODY_BYTES: u64 = 4096;
 /// The largest webhook body accepted (LiveKit's events are a few KiB).
 pub const MAX_WEBHOOK_BODY_BYTES: u64 = 65_536;
+/// The largest room-administration body accepted: a room's options with 1024 characters of
+/// metadata, even with every character JSON-escaped (`\uXXXX\uXXXX`), fit.
+pub const MAX_ROOMS_BODY_BYTES: u64 = 16_384;
+/// Where room administration is; its routes take small JSON bodies.
+pub(crate) const ROOMS_PATH_PREFIX: &str = "/api/video/rooms";
 /// Where the provider's webhooks are posted; the only path that takes a larger body.
 pub(crate) const WEBHOOK_PATH_PREFIX: &str = "/api/video/webhooks/";
 
@@ -37,8 +41,11 @@ pub(crate) async fn refuse_request_bodies(
     request: ServiceRequest,
     next: Next<BoxBody>,
 ) -> Result<ServiceResponse<EitherBody<BoxBody>>, actix_web::Error> {
-    let bound = if request.path().starts_with(WEBHOOK_PATH_PREFIX) {
+    let path = request.path();
+    let bound = if path.starts_with(WEBHOOK_PATH_PREFIX) {
         MAX_WEBHOOK_BODY_BYTES
+    } else if path.starts_with(ROOMS_PATH_PREFIX) {
+        MAX_ROOMS_BODY_BYTES
     } else {
         MAX_BODY_BYTES
     };

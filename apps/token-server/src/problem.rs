@@ -99,6 +99,9 @@ pub enum ApiError {
         #[source]
         source: NameError,
     },
+    /// The request has a body that is not declared `application/json`.
+    #[error("unsupported media type")]
+    UnsupportedMediaType,
     /// The request body is not the JSON the route takes; the rule it must follow.
     #[error("invalid request body")]
     InvalidBody(&'static str),
@@ -185,6 +188,7 @@ impl ApiError {
                 NameError::ControlCharacter { .. } => ("invalid_characters", "Invalid characters"),
             },
             Self::InvalidBody(_) => ("invalid_body", "Invalid request body"),
+            Self::UnsupportedMediaType => ("unsupported_media_type", "Unsupported media type"),
             Self::Rooms(RoomAdminError::NotFound(Missing::Room)) => {
                 ("room_not_found", "Room not found")
             }
@@ -276,6 +280,9 @@ impl ApiError {
                 format!("The `{field}` in the body {source}.")
             }
             Self::InvalidBody(shape) => format!("The request body must be {shape}."),
+            Self::UnsupportedMediaType => {
+                "The request body must be sent as `Content-Type: application/json`.".to_owned()
+            }
             Self::Rooms(RoomAdminError::NotFound(Missing::Room)) => {
                 "The room is not open.".to_owned()
             }
@@ -337,7 +344,7 @@ impl ApiError {
                 retry_after_secs(*wait)
             ),
             Self::PayloadTooLarge => "The request body is larger than this resource accepts \
-                (4096 bytes; 65536 for webhooks)."
+                (4096 bytes; 16384 for room administration; 65536 for webhooks)."
                 .to_owned(),
             Self::Webhook(error) => sentence(&error.to_string()),
             Self::WebhookNotText => "The webhook body must be UTF-8 JSON.".to_owned(),
@@ -414,6 +421,7 @@ impl ResponseError for ApiError {
             Self::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
             Self::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             _ => StatusCode::BAD_REQUEST,
         }
     }

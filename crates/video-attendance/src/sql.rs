@@ -132,6 +132,60 @@ impl SqlStore {
         Ok(())
     }
 
+    /// Records that the tokens issued to `identity` for `room` before `before` no longer admit
+    /// them (the participant was removed); a later removal moves the time forward.
+    pub async fn revoke_tokens(
+        &self,
+        room: &RoomName,
+        identity: &ParticipantIdentity,
+        before: SystemTime,
+    ) -> Result<(), AttendanceError> {
+        sqlx::query(
+            "INSERT INTO token_revocations (room, identity, revoked_before_ms) VALUES ($1, $2, $3) \
+             ON CONFLICT (room, identity) DO UPDATE SET revoked_before_ms = \
+             CASE WHEN excluded.revoked_before_ms > token_revocations.revoked_before_ms \
+             THEN excluded.revoked_before_ms ELSE token_revocations.revoked_before_ms END",
+        )
+        .bind(room.as_str())
+        .bind(identity.as_str())
+        .bind(to_millis(before))
+        .execute(&self.pool)
+        .await
+        .map_err(classify)?;
+        Ok(())
+    }
+
+    /// The time before which the tokens issued to `identity` for `room` are revoked, if they are.
+    pub async fn tokens_revoked_before(
+        &self,
+        room: &RoomName,
+        identity: &ParticipantIdentity,
+    ) -> Result<Option<SystemTime>, AttendanceError> {
+        let row: Option<(i64,)> = sqlx::query_as(
+            "SELECT revoked_before_ms FROM token_revocations WHERE room = $1 AND identity = $2",
+        )
+        .bind(room.as_str())
+        .bind(identity.as_str())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(classify)?;
+        Ok(row.and_then(|(millis,)| from_millis(millis)))
+    }
+
+    /// Forgets the revocations older than `cutoff` (no token issued before them is still valid);
+    /// returns how many.
+    pub async fn purge_revocations_before(
+        &self,
+        cutoff: SystemTime,
+    ) -> Result<u64, AttendanceError> {
+        let result = sqlx::query("DELETE FROM token_revocations WHERE revoked_before_ms < $1")
+            .bind(to_millis(cutoff))
+            .execute(&self.pool)
+            .await
+            .map_err(classify)?;
+        Ok(result.rows_affected())
+    }
+
     /// Closes the pool, waiting for connections in use to be returned.
     pub async fn close(&self) {
         self.pool.close().await;
@@ -245,6 +299,8 @@ fn decode(room: &RoomName, row: EventRow) -> Result<SessionEvent, AttendanceErro
                 .map(str::parse)
                 .transpose()
                 .map_err(|_| bad("role"))?,
+            // Not stored: attendance does not need it (removals are checked as events arrive).
+            token_issued_at: None,
         })
     };
     let kind = match kind.as_str() {

@@ -200,6 +200,65 @@ async fn two_writers_store_each_event_once(first: &SqlStore, second: &SqlStore) 
     assert_eq!(one.participants.len(), 2);
 }
 
+/// A removal revokes the tokens issued before it, per room and identity; a later removal moves
+/// the time forward, an earlier one never back; revocations older than a cutoff are forgotten.
+async fn revocations_are_kept_per_room_and_identity(store: &SqlStore) {
+    let ada = ParticipantIdentity::parse("ada").unwrap();
+    let bob = ParticipantIdentity::parse("bob").unwrap();
+    let physics = room("physics-101");
+    assert_eq!(
+        store.tokens_revoked_before(&physics, &ada).await.unwrap(),
+        None
+    );
+    store.revoke_tokens(&physics, &ada, t(100)).await.unwrap();
+    assert_eq!(
+        store.tokens_revoked_before(&physics, &ada).await.unwrap(),
+        Some(t(100))
+    );
+    assert_eq!(
+        store.tokens_revoked_before(&physics, &bob).await.unwrap(),
+        None
+    );
+    assert_eq!(
+        store
+            .tokens_revoked_before(&room("chemistry"), &ada)
+            .await
+            .unwrap(),
+        None
+    );
+    store.revoke_tokens(&physics, &ada, t(200)).await.unwrap();
+    store.revoke_tokens(&physics, &ada, t(150)).await.unwrap();
+    assert_eq!(
+        store.tokens_revoked_before(&physics, &ada).await.unwrap(),
+        Some(t(200))
+    );
+    store.revoke_tokens(&physics, &bob, t(50)).await.unwrap();
+    assert_eq!(store.purge_revocations_before(t(100)).await.unwrap(), 1);
+    assert_eq!(
+        store.tokens_revoked_before(&physics, &bob).await.unwrap(),
+        None
+    );
+    assert_eq!(
+        store.tokens_revoked_before(&physics, &ada).await.unwrap(),
+        Some(t(200))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_revocations_are_kept_per_room_and_identity() {
+    let dir = tempfile::tempdir().unwrap();
+    revocations_are_kept_per_room_and_identity(&sqlite_store(dir.path()).await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_revocations_are_kept_per_room_and_identity() {
+    let database = PostgresDatabase::create().await;
+    let store = postgres_store(&database).await;
+    revocations_are_kept_per_room_and_identity(&store).await;
+    store.close().await;
+    database.drop_database().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_appends_are_idempotent_and_the_report_is_folded_from_storage() {
     let dir = tempfile::tempdir().unwrap();

@@ -127,6 +127,9 @@ pub struct ParticipantEvent {
     pub display_name: Option<DisplayName>,
     /// The participant's role, when the provider reports one (e.g. from token metadata).
     pub role: Option<Role>,
+    /// When the participant's join token was issued, when the provider reports it: a token
+    /// issued before the participant was removed must not let them back in.
+    pub token_issued_at: Option<SystemTime>,
 }
 
 impl ParticipantEvent {
@@ -137,6 +140,7 @@ impl ParticipantEvent {
             session_id: None,
             display_name: None,
             role: None,
+            token_issued_at: None,
         }
     }
 
@@ -155,6 +159,12 @@ impl ParticipantEvent {
     /// Sets the role.
     pub fn with_role(mut self, role: Role) -> Self {
         self.role = Some(role);
+        self
+    }
+
+    /// Sets when the participant's join token was issued.
+    pub fn with_token_issued_at(mut self, issued_at: SystemTime) -> Self {
+        self.token_issued_at = Some(issued_at);
         self
     }
 }

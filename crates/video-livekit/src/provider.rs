@@ -7,7 +7,7 @@ use video_core::{
 };
 
 use crate::LiveKitSettings;
-use crate::webhooks::ROLE_ATTRIBUTE;
+use crate::webhooks::{ISSUED_AT_ATTRIBUTE, ROLE_ATTRIBUTE};
 
 pub(crate) const PROVIDER: &str = "livekit";
 /// Room and identity of the readiness probe token.
@@ -62,7 +62,9 @@ impl LiveKitProvider {
     /// Mints a ticket for `request` now: an HS256 token with `iss` = API key, `sub` = identity,
     /// `name` = display name (if any), the [grants](crate::grants) of the requested role for
     /// the requested room, the role itself as the participant attribute
-    /// [`ROLE_ATTRIBUTE`](crate::webhooks::ROLE_ATTRIBUTE) (so LiveKit's webhooks report it),
+    /// [`ROLE_ATTRIBUTE`](crate::webhooks::ROLE_ATTRIBUTE) and the signing time (Unix ms) as
+    /// [`ISSUED_AT_ATTRIBUTE`](crate::webhooks::ISSUED_AT_ATTRIBUTE) (so LiveKit's webhooks
+    /// report them),
     /// `nbf` = now and `exp` = `nbf` + the configured lifetime, exactly.
     pub fn mint(&self, request: &JoinRequest) -> Result<JoinTicket, LiveKitError> {
         let ttl = self.settings.token_ttl();
@@ -103,7 +105,14 @@ impl LiveKitProvider {
                 .with_grants(grants);
         if let Some(role) = role {
             // Read back from LiveKit's webhooks, which report a participant's attributes.
-            token = token.with_attributes([(ROLE_ATTRIBUTE, role.as_str())]);
+            let issued_at = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis())
+                .to_string();
+            token = token.with_attributes([
+                (ROLE_ATTRIBUTE, role.as_str()),
+                (ISSUED_AT_ATTRIBUTE, issued_at.as_str()),
+            ]);
         }
         if let Some(name) = name {
             token = token.with_name(name);

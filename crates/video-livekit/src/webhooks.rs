@@ -8,9 +8,9 @@
 //! `participant_left`, `participant_connection_aborted`); every other event is
 //! [`ReceivedEvent::Ignored`], explicitly.
 //!
-//! The participant's role comes from the [`ROLE_ATTRIBUTE`] attribute that
-//! [`LiveKitProvider`](crate::LiveKitProvider) puts in every token it mints; LiveKit reports a
-//! participant's attributes with each participant event.
+//! The participant's role comes from the [`ROLE_ATTRIBUTE`] attribute, and when their token was
+//! issued from [`ISSUED_AT_ATTRIBUTE`], which [`LiveKitProvider`](crate::LiveKitProvider) puts in
+//! every token it mints; LiveKit reports a participant's attributes with each participant event.
 //!
 //! # Example
 //!
@@ -48,6 +48,11 @@ use crate::LiveKitSettings;
 /// The participant attribute that carries the [`Role`] in every token this crate mints
 /// (`host`, `participant` or `viewer`).
 pub const ROLE_ATTRIBUTE: &str = "openconnect.role";
+
+/// The participant attribute that carries when the token was issued (Unix milliseconds) in
+/// every token this crate mints: LiveKit reports it with each participant event, which lets the
+/// token server tell a removed participant's old token from a new one.
+pub const ISSUED_AT_ATTRIBUTE: &str = "openconnect.issued_at";
 
 /// Verifies LiveKit's webhooks with the deployment's API key and secret.
 #[derive(Clone)]
@@ -146,6 +151,14 @@ fn participant_event(info: Option<&ParticipantInfo>) -> Result<ParticipantEvent,
         .and_then(|role| role.parse::<Role>().ok())
     {
         participant = participant.with_role(role);
+    }
+    if let Some(millis) = info
+        .attributes
+        .get(ISSUED_AT_ATTRIBUTE)
+        .and_then(|millis| millis.parse::<u64>().ok())
+    {
+        participant = participant
+            .with_token_issued_at(SystemTime::UNIX_EPOCH + Duration::from_millis(millis));
     }
     Ok(participant)
 }

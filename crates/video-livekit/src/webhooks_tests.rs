@@ -81,6 +81,26 @@ fn the_five_events_become_session_events_with_id_room_time_and_participant() {
 }
 
 #[test]
+fn the_tokens_issue_time_is_read_from_its_attribute() {
+    let body = participant_body(
+        "participant_joined",
+        r#"{"openconnect.role":"participant","openconnect.issued_at":"1700000000123"}"#,
+    );
+    let ReceivedEvent::Session(event) = receive(&body).unwrap() else {
+        panic!("a session event");
+    };
+    assert_eq!(
+        event.participant().unwrap().token_issued_at,
+        Some(SystemTime::UNIX_EPOCH + Duration::from_millis(1_700_000_000_123))
+    );
+    let body = participant_body("participant_joined", r#"{"openconnect.issued_at":"soon"}"#);
+    let ReceivedEvent::Session(event) = receive(&body).unwrap() else {
+        panic!("a session event");
+    };
+    assert_eq!(event.participant().unwrap().token_issued_at, None);
+}
+
+#[test]
 fn unknown_or_missing_role_names_and_sids_are_left_out_not_guessed() {
     let body = participant_body("participant_joined", r#"{"openconnect.role":"admin"}"#)
         .replace(r#""sid":"PA_7","#, "")

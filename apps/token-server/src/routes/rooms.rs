@@ -8,7 +8,9 @@
 //! who, what, to whom, which room; never a token or a secret.
 
 use std::collections::BTreeMap;
+use std::time::SystemTime;
 
+use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use utoipa::openapi::{RefOr, Response};
@@ -29,8 +31,8 @@ use crate::telemetry;
 pub(crate) const MAX_PARTICIPANTS: u32 = 10_000;
 /// The longest empty timeout a room may be opened with: a day.
 pub(crate) const MAX_EMPTY_TIMEOUT_SECONDS: u32 = 86_400;
-/// The longest room metadata, in bytes of UTF-8.
-pub(crate) const MAX_METADATA_BYTES: usize = 2048;
+/// The longest room metadata, in characters.
+pub(crate) const MAX_METADATA_CHARS: usize = 1024;
 
 /// An open room.
 #[derive(Serialize, ToSchema)]
@@ -161,16 +163,16 @@ pub(crate) struct ParticipantsResponse {
 #[serde(deny_unknown_fields)]
 pub(crate) struct OpenRoomRequest {
     /// The room, by the name rules of the token endpoint.
-    #[schema(example = "physics-101")]
+    #[schema(value_type = NameSchema, inline, example = "physics-101")]
     name: String,
     /// The most participants it admits at once, 1 to 10000.
-    #[schema(example = 40, minimum = 1, maximum = 10000)]
-    max_participants: Option<u32>,
+    #[schema(value_type = Option<u32>, example = 40, minimum = 1, maximum = 10000)]
+    max_participants: Option<serde_json::Number>,
     /// How long it stays open with no one in it, in seconds, 1 to 86400.
-    #[schema(example = 600, minimum = 1, maximum = 86400)]
-    empty_timeout_seconds: Option<u32>,
-    /// Free text for the application, at most 2048 bytes; visible to participants.
-    #[schema(example = "course-42", max_length = 2048)]
+    #[schema(value_type = Option<u32>, example = 600, minimum = 1, maximum = 86400)]
+    empty_timeout_seconds: Option<serde_json::Number>,
+    /// Free text for the application, at most 1024 characters; visible to participants.
+    #[schema(example = "course-42", max_length = 1024)]
     metadata: Option<String>,
 }
 
@@ -187,16 +189,70 @@ pub(crate) struct MuteRequest {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct PermissionsRequest {
-    /// Any of `camera`, `microphone`, `screen_share`, `screen_share_audio`; empty for nothing.
-    /// `["camera", "microphone"]` invites a student to speak; `[]` sends them back.
-    #[schema(example = json!(["camera", "microphone"]))]
-    publish_sources: Vec<String>,
+    /// Any of the sources (a repeated one counts once); empty for nothing. `["camera", "microphone"]`
+    /// invites a student to speak; `[]` sends them back.
+    #[schema(example = json!(["camera", "microphone"]), max_items = 4)]
+    publish_sources: Vec<SourceName>,
 }
 
-/// The body of a request, parsed strictly: JSON, no unknown member. serde's messages can quote
-/// the input, so the answer says only which shape was expected.
-fn body<T: for<'de> Deserialize<'de>>(bytes: &[u8], shape: &'static str) -> Result<T, ApiError> {
+/// A kind of track: the provider-neutral names of [`TrackSource`].
+#[derive(Deserialize, ToSchema, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum SourceName {
+    /// The camera.
+    Camera,
+    /// The microphone.
+    Microphone,
+    /// A shared screen or window.
+    ScreenShare,
+    /// The audio of a shared screen or tab.
+    ScreenShareAudio,
+}
+
+impl From<SourceName> for TrackSource {
+    fn from(name: SourceName) -> Self {
+        match name {
+            SourceName::Camera => Self::Camera,
+            SourceName::Microphone => Self::Microphone,
+            SourceName::ScreenShare => Self::ScreenShare,
+            SourceName::ScreenShareAudio => Self::ScreenShareAudio,
+        }
+    }
+}
+
+/// The body of a request, parsed strictly: declared `application/json`, JSON, no unknown member.
+/// serde's messages can quote the input, so the answer says only which shape was expected.
+fn body<T: for<'de> Deserialize<'de>>(
+    request: &HttpRequest,
+    bytes: &[u8],
+    shape: &'static str,
+) -> Result<T, ApiError> {
+    let json = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json"));
+    if !json {
+        return Err(ApiError::UnsupportedMediaType);
+    }
     serde_json::from_slice(bytes).map_err(|_| ApiError::InvalidBody(shape))
+}
+
+/// A JSON number from 1 to `max` that is a whole number, written as JSON Schema's `integer`
+/// allows (`40` or `40.0`).
+fn whole(number: &serde_json::Number, max: u32) -> Result<u32, ApiError> {
+    let value = match number.as_u64() {
+        Some(value) => Some(value),
+        None => number
+            .as_f64()
+            .filter(|value| value.fract() == 0.0 && (1.0..=f64::from(max)).contains(value))
+            .map(|value| value as u64),
+    };
+    value
+        .and_then(|value| u32::try_from(value).ok())
+        .filter(|value| (1..=max).contains(value))
+        .ok_or(ApiError::InvalidBody(OPEN_ROOM_SHAPE))
 }
 
 fn path_name<T>(
@@ -356,13 +412,20 @@ fn common_errors(bad_request: Vec<ApiError>, not_found: Vec<ApiError>) -> Vec<Er
     docs
 }
 
-/// The 413 of the routes that take a body.
-fn body_too_large() -> ErrorDoc {
-    ErrorDoc {
-        description: "The body is larger than 4096 bytes, or chunked.",
-        headers: &[],
-        samples: vec![ApiError::PayloadTooLarge],
-    }
+/// The 413 and 415 of the routes that take a body.
+fn body_errors() -> [ErrorDoc; 2] {
+    [
+        ErrorDoc {
+            description: "The body is larger than 16384 bytes, or chunked.",
+            headers: &[],
+            samples: vec![ApiError::PayloadTooLarge],
+        },
+        ErrorDoc {
+            description: "The body is not declared `Content-Type: application/json`.",
+            headers: &[],
+            samples: vec![ApiError::UnsupportedMediaType],
+        },
+    ]
 }
 
 fn invalid_room() -> ApiError {
@@ -401,7 +464,7 @@ impl IntoResponses for OpenRoomErrors {
             ],
             Vec::new(),
         );
-        docs.push(body_too_large());
+        docs.extend(body_errors());
         error_responses(docs)
     }
 }
@@ -443,7 +506,7 @@ impl IntoResponses for MuteErrors {
                 provider: "livekit",
             })],
         });
-        docs.push(body_too_large());
+        docs.extend(body_errors());
         error_responses(docs)
     }
 }
@@ -456,17 +519,17 @@ impl IntoResponses for PermissionsErrors {
             vec![invalid_room(), ApiError::InvalidBody(PERMISSIONS_SHAPE)],
             not_found(&[Missing::Room, Missing::Participant]),
         );
-        docs.push(body_too_large());
+        docs.extend(body_errors());
         error_responses(docs)
     }
 }
 
 const OPEN_ROOM_SHAPE: &str = "a JSON object with `name` (a room name) and, optionally, \
     `max_participants` (1 to 10000), `empty_timeout_seconds` (1 to 86400) and `metadata` (at \
-    most 2048 bytes)";
+    most 1024 characters)";
 const MUTE_SHAPE: &str = "a JSON object with `muted`, `true` or `false`";
 const PERMISSIONS_SHAPE: &str = "a JSON object with `publish_sources`, a list of `camera`, \
-    `microphone`, `screen_share` or `screen_share_audio`";
+    `microphone`, `screen_share` or `screen_share_audio` (at most four)";
 
 /// Open a room.
 ///
@@ -491,26 +554,21 @@ pub(crate) async fn open_room(
     bytes: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let (admin, caller) = caller(&request, &state).await?;
-    let open: OpenRoomRequest = body(&bytes, OPEN_ROOM_SHAPE)?;
+    let open: OpenRoomRequest = body(&request, &bytes, OPEN_ROOM_SHAPE)?;
     let room = RoomName::parse(open.name).map_err(|source| ApiError::InvalidBodyName {
         field: "name",
         source,
     })?;
     let mut options = RoomOptions::default();
-    if let Some(max) = open.max_participants {
-        if !(1..=MAX_PARTICIPANTS).contains(&max) {
-            return Err(ApiError::InvalidBody(OPEN_ROOM_SHAPE));
-        }
-        options = options.with_max_participants(max);
+    if let Some(max) = &open.max_participants {
+        options = options.with_max_participants(whole(max, MAX_PARTICIPANTS)?);
     }
-    if let Some(seconds) = open.empty_timeout_seconds {
-        if !(1..=MAX_EMPTY_TIMEOUT_SECONDS).contains(&seconds) {
-            return Err(ApiError::InvalidBody(OPEN_ROOM_SHAPE));
-        }
+    if let Some(seconds) = &open.empty_timeout_seconds {
+        let seconds = whole(seconds, MAX_EMPTY_TIMEOUT_SECONDS)?;
         options = options.with_empty_timeout(std::time::Duration::from_secs(seconds.into()));
     }
     if let Some(metadata) = open.metadata {
-        if metadata.len() > MAX_METADATA_BYTES {
+        if metadata.chars().count() > MAX_METADATA_CHARS {
             return Err(ApiError::InvalidBody(OPEN_ROOM_SHAPE));
         }
         options = options.with_metadata(metadata);
@@ -691,9 +749,10 @@ pub(crate) async fn get_participant(
 
 /// Remove a participant.
 ///
-/// Disconnects them (their page says they were removed), and asks the provider to refuse the
-/// tokens issued to them before now (LiveKit Cloud does; see the security model for a
-/// self-hosted LiveKit server).
+/// Disconnects them (their page says they were removed). The tokens issued to them for this room
+/// before now no longer let them in: LiveKit Cloud refuses them; with a self-hosted LiveKit
+/// server, which does not, the token server removes them again as soon as LiveKit reports that
+/// they joined with one (its webhook). A token issued after the removal admits them.
 #[utoipa::path(
     delete,
     path = "/api/video/rooms/{room}/participants/{identity}",
@@ -718,10 +777,18 @@ pub(crate) async fn remove_participant(
     let (room, identity) = participant_in_path(path)?;
     let (admin, caller) = caller(&request, &state).await?;
     may_administer(&caller, &room)?;
+    let removed_at = SystemTime::now();
     admin
         .remove_participant(&room, &identity)
         .await
         .map_err(rooms_error)?;
+    if let Some(attendance) = &state.attendance {
+        attendance
+            .store
+            .revoke_tokens(&room, &identity, removed_at)
+            .await
+            .map_err(ApiError::Attendance)?;
+    }
     audit(
         &request,
         &state,
@@ -769,7 +836,7 @@ pub(crate) async fn mute_track(
     let (room, identity) = (room_in_path(room)?, identity_in_path(identity)?);
     let track = path_name("track", track, TrackId::parse)?;
     let (admin, caller) = caller(&request, &state).await?;
-    let mute: MuteRequest = body(&bytes, MUTE_SHAPE)?;
+    let mute: MuteRequest = body(&request, &bytes, MUTE_SHAPE)?;
     may_administer(&caller, &room)?;
     let info = admin
         .mute_track(&room, &identity, &track, mute.muted)
@@ -826,13 +893,15 @@ pub(crate) async fn set_permissions(
 ) -> Result<HttpResponse, ApiError> {
     let (room, identity) = participant_in_path(path)?;
     let (admin, caller) = caller(&request, &state).await?;
-    let permissions: PermissionsRequest = body(&bytes, PERMISSIONS_SHAPE)?;
-    let sources = permissions
+    let permissions: PermissionsRequest = body(&request, &bytes, PERMISSIONS_SHAPE)?;
+    if permissions.publish_sources.len() > TrackSource::ALL.len() {
+        return Err(ApiError::InvalidBody(PERMISSIONS_SHAPE));
+    }
+    let sources: Vec<TrackSource> = permissions
         .publish_sources
         .iter()
-        .map(|name| TrackSource::from_name(name))
-        .collect::<Option<Vec<_>>>()
-        .ok_or(ApiError::InvalidBody(PERMISSIONS_SHAPE))?;
+        .map(|&name| name.into())
+        .collect();
     may_administer(&caller, &room)?;
     let participant = admin
         .set_publish_sources(&room, &identity, &sources)

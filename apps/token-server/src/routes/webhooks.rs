@@ -11,10 +11,12 @@ use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::openapi::{RefOr, Response};
 use utoipa::{IntoResponses, PartialSchema, ToSchema};
 use video_attendance::{Appended, AttendanceError, AttendanceStore as _};
-use video_core::{ReceiveError, ReceivedEvent};
+use video_core::{ReceiveError, ReceivedEvent, RoomAdminError, SessionEvent, SessionEventKind};
 
 use crate::problem::{ApiError, ErrorDoc, error_responses};
+use crate::routes::rooms::audit_record;
 use crate::startup::AppState;
+use crate::telemetry;
 
 /// What became of a delivery.
 #[derive(Serialize, ToSchema)]
@@ -144,6 +146,7 @@ pub(crate) async fn receive_webhook(
                 event.kind.name(),
                 event.id.as_str()
             );
+            turn_away_revoked(&request, &state, attendance, &event).await?;
             match appended {
                 Appended::Stored => "stored",
                 Appended::Duplicate => "duplicate",
@@ -151,4 +154,51 @@ pub(crate) async fn receive_webhook(
         }
     };
     Ok(HttpResponse::Ok().json(WebhookAck { status }))
+}
+
+/// A participant who joined with a token issued before they were removed from the room is
+/// removed again at once: LiveKit's own server does not refuse such tokens (LiveKit Cloud does).
+/// When the provider cannot be reached, the answer is 503 and the provider delivers the event
+/// again (it is stored once), so the removal is retried too.
+async fn turn_away_revoked(
+    request: &HttpRequest,
+    state: &AppState,
+    attendance: &crate::attendance::Attendance,
+    event: &SessionEvent,
+) -> Result<(), ApiError> {
+    let (SessionEventKind::ParticipantJoined(participant), Some(rooms)) =
+        (&event.kind, &state.rooms)
+    else {
+        return Ok(());
+    };
+    let Some(issued_at) = participant.token_issued_at else {
+        return Ok(());
+    };
+    let revoked_before = attendance
+        .store
+        .tokens_revoked_before(&event.room, &participant.identity)
+        .await
+        .map_err(ApiError::Attendance)?;
+    if revoked_before.is_none_or(|revoked| issued_at >= revoked) {
+        return Ok(());
+    }
+    match rooms
+        .remove_participant(&event.room, &participant.identity)
+        .await
+    {
+        // Gone already (they left, or another delivery removed them): nothing to undo.
+        Ok(()) | Err(RoomAdminError::NotFound(_)) => {
+            telemetry::audit(request, || {
+                audit_record(
+                    "participant removed again (token revoked)",
+                    &event.room,
+                    &format!(" identity={:?}", participant.identity.as_str()),
+                    "token-server",
+                    "webhook",
+                )
+            });
+            Ok(())
+        }
+        Err(error) => Err(ApiError::Rooms(error)),
+    }
 }

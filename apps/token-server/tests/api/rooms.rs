@@ -56,7 +56,7 @@ fn rooms_open_list_describe_and_end_through_the_api() {
         "POST",
         "/api/video/rooms",
         None,
-        r#"{"name":"physics 101/β","max_participants":30,"empty_timeout_seconds":900,"metadata":"course-7"}"#,
+        r#"{"name":"physics 101/β","max_participants":30.0,"empty_timeout_seconds":900,"metadata":"course-7"}"#,
     );
     assert_eq!(opened.status, 200, "{}", opened.text());
     assert_eq!(opened.header("cache-control"), Some("no-store"));
@@ -190,7 +190,7 @@ fn bad_room_requests_are_problem_details_that_never_repeat_the_input() {
         (
             "POST",
             "/api/video/rooms".to_owned(),
-            format!(r#"{{"name":"a","metadata":"{}"}}"#, "m".repeat(2049)),
+            format!(r#"{{"name":"a","metadata":"{}"}}"#, "é".repeat(1025)),
             "invalid_body",
         ),
         (
@@ -263,8 +263,26 @@ fn bad_room_requests_are_problem_details_that_never_repeat_the_input() {
     );
     assert_eq!(body["parameter"], "name");
     assert_eq!(body["detail"], "The `name` in the body must not be empty.");
-    let too_large = call(&app, "POST", "/api/video/rooms", None, &"x".repeat(5000));
+    // Metadata whose characters are all JSON-escaped surrogate pairs (12 bytes each) still fits.
+    let escaped = format!(
+        r#"{{"name":"a","metadata":"{}"}}"#,
+        "\\ud83d\\ude00".repeat(512)
+    );
+    assert_eq!(
+        call(&app, "POST", "/api/video/rooms", None, &escaped).status,
+        200
+    );
+    let too_large = call(&app, "POST", "/api/video/rooms", None, &"x".repeat(16_385));
     problem(&too_large, 413, "payload_too_large");
+    let form = app.send(
+        "POST",
+        "/api/video/rooms",
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        b"name=a",
+    );
+    problem(&form, 415, "unsupported_media_type");
+    let undeclared = app.send("POST", "/api/video/rooms", &[], br#"{"name":"a"}"#);
+    problem(&undeclared, 415, "unsupported_media_type");
 }
 
 #[test]

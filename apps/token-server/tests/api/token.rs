@@ -1,4 +1,4 @@
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use livekit_api::access_token::TokenVerifier;
 
@@ -140,9 +140,20 @@ fn decoded_claims_match_the_snapshot() {
         .json();
     let claims = verify(body["token"].as_str().unwrap());
     let claims = serde_json::to_value(&claims).unwrap();
+    let issued_at: u128 = claims["attributes"]["openconnect.issued_at"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis();
+    assert!(now.abs_diff(issued_at) < 60_000, "issued now, in ms");
     insta::assert_json_snapshot!("host_token_claims", claims, {
         ".exp" => "[exp]",
         ".nbf" => "[nbf]",
+        ".attributes[\"openconnect.issued_at\"]" => "[issued_at ms]",
     });
 }
 
