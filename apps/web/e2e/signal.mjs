@@ -2,16 +2,7 @@
 // (@livekit/protocol): for what a browser page cannot show, such as the server's answer to a
 // publish request that the page's client would refuse to send in the first place.
 
-import {
-  AddTrackRequest,
-  DisconnectReason,
-  LeaveRequest,
-  LeaveRequest_Action,
-  SignalRequest,
-  SignalResponse,
-  TrackSource,
-  TrackType,
-} from '@livekit/protocol';
+import { AddTrackRequest, SignalRequest, SignalResponse, TrackSource, TrackType } from '@livekit/protocol';
 import WebSocket from 'ws';
 
 import { within } from './support.mjs';
@@ -76,16 +67,6 @@ export async function signalJoin(livekitUrl, token) {
         },
       });
       ws.send(request.toBinary());
-    },
-    /** Leaves the room as a client does (the server drops the participant at once), then closes. */
-    leave() {
-      const request = new SignalRequest({
-        message: {
-          case: 'leave',
-          value: new LeaveRequest({ reason: DisconnectReason.CLIENT_INITIATED, action: LeaveRequest_Action.DISCONNECT }),
-        },
-      });
-      ws.send(request.toBinary(), () => ws.terminate());
     },
     close() {
       ws.terminate();

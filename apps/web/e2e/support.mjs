@@ -379,7 +379,12 @@ export async function withLogs({ livekit, server }, body) {
   try {
     await body();
   } catch (error) {
-    error.message += `\n--- LiveKit log ---\n${tail(livekit.log())}\n--- token server log ---\n${tail(server.log(), 20)}`;
+    const logs = `\n--- LiveKit log ---\n${tail(livekit.log())}\n--- token server log ---\n${tail(server.log(), 20)}`;
+    error.message += logs;
+    // The stack was written with the message as it was; test reporters print the stack.
+    if (typeof error.stack === 'string' && !error.stack.includes(logs)) {
+      error.stack += logs;
+    }
     throw error;
   }
 }

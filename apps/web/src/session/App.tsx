@@ -137,7 +137,14 @@ export function App({ provider, initial }: { provider: VideoProvider; initial: S
       setPhase('in-room');
     } catch (caught) {
       setPhase('idle');
-      if (!(caught instanceof RoomConnectionError && caught.code === 'cancelled')) {
+      if (caught instanceof RoomConnectionError && caught.code === 'cancelled') {
+        return;
+      }
+      const sentAway = caught instanceof RoomConnectionError ? caught.disconnectReason : undefined;
+      if (sentAway === 'removed' || sentAway === 'room_ended' || sentAway === 'duplicate_identity') {
+        // The server sent this page away as it joined: said as for a session that ended.
+        setNotice(describeSessionEnd(sentAway));
+      } else {
         setError(caught);
       }
     }

@@ -541,21 +541,33 @@ export type RoomConnectionErrorCode =
   | 'service_not_found'
   | 'unknown';
 
+/** Options of a {@link RoomConnectionError}: its cause, and why the server sent the participant away. */
+export interface RoomConnectionErrorOptions extends VideoProviderErrorOptions {
+  readonly disconnectReason?: DisconnectReason;
+}
+
 /** The media server could not be reached, or refused the connection. */
 export class RoomConnectionError extends VideoProviderError {
   override readonly name = 'RoomConnectionError';
   declare readonly code: RoomConnectionErrorCode;
   /** The HTTP status the media server answered with, when known. */
   readonly status: number | undefined;
+  /**
+   * Why the media server ended the connection before it was complete, when it said (code
+   * `leave_request`): e.g. `removed` for a participant a host removed, or who came back with a
+   * token issued before the removal.
+   */
+  readonly disconnectReason: DisconnectReason | undefined;
 
   constructor(
     code: RoomConnectionErrorCode,
     message: string,
     status: number | undefined,
-    options?: VideoProviderErrorOptions,
+    options?: RoomConnectionErrorOptions,
   ) {
     super(code, message, options);
     this.status = status;
+    this.disconnectReason = options?.disconnectReason;
   }
 }
 

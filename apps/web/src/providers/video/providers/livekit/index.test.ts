@@ -38,6 +38,8 @@ const fake = vi.hoisted(() => {
     cameraError: undefined as unknown,
     /** The local participant's permission in the next `Room`. */
     permissions: undefined as unknown,
+    /** Runs inside the next `connect()`, before it resolves: the server acting while we join. */
+    duringConnect: undefined as ((room: FakeRoom) => void) | undefined,
   };
 
   class FakeRoom {
@@ -94,6 +96,7 @@ const fake = vi.hoisted(() => {
       log.push(`connect #${rooms.indexOf(this) + 1} ${url} ${token}`);
       this.emit('connectionStateChanged', 'connecting');
       await Promise.resolve();
+      next.duringConnect?.(this);
       if (next.connectError !== undefined) {
         this.emit('connectionStateChanged', 'disconnected');
         this.emit('disconnected');
@@ -200,6 +203,7 @@ beforeEach(() => {
   fake.next.remotes = [];
   fake.next.cameraError = undefined;
   fake.next.permissions = undefined;
+  fake.next.duringConnect = undefined;
 });
 
 afterEach(() => {
@@ -746,6 +750,44 @@ describe('why a session ended, and what the local participant may publish', () =
     expect(events).not.toContain('disconnected connection_lost');
     expect(lms.connectionState).toBe('disconnected');
     expect(lms.disconnectReason).toBeUndefined();
+  });
+
+  it('a participant the server removes while they join (an old token turned away) gets a leave_request with the reason', async () => {
+    fake.next.duringConnect = (room) => {
+      room.emit(RoomEvent.ConnectionStateChanged, 'disconnected');
+      room.emit(RoomEvent.Disconnected, LiveKitDisconnectReason.PARTICIPANT_REMOVED);
+    };
+    const lms = provider(fetchAnswering(jsonResponse(200, wireTicket())));
+    const events = recordEvents(lms);
+
+    const error = await lms.joinRoom({ room: 'physics-101', user: 'ada' }).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(RoomConnectionError);
+    expect(error).toMatchObject({ code: 'leave_request', disconnectReason: 'removed' });
+    expect(events).toEqual(['state connecting', 'state disconnected']);
+    expect(lms.disconnectReason, 'no session was connected').toBeUndefined();
+  });
+
+  it("livekit-client's own leave request while connecting carries LiveKit's reason", async () => {
+    fake.next.connectError = ConnectionError.leaveRequest(
+      'Received leave request while trying to (re)connect',
+      LiveKitDisconnectReason.ROOM_DELETED,
+    );
+    const lms = provider(fetchAnswering(jsonResponse(200, wireTicket())));
+
+    const error = await lms.joinRoom({ room: 'physics-101', user: 'ada' }).catch((e: unknown) => e);
+
+    expect(error).toMatchObject({ name: 'RoomConnectionError', code: 'leave_request', disconnectReason: 'room_ended' });
+  });
+
+  it('leaving while connecting is still a quiet cancellation', async () => {
+    let lms: LiveKitVideoProvider | undefined;
+    fake.next.duringConnect = () => void lms?.leaveRoom();
+    lms = provider(fetchAnswering(jsonResponse(200, wireTicket())));
+
+    const error = await lms.joinRoom({ room: 'physics-101', user: 'ada' }).catch((e: unknown) => e);
+
+    expect(error).toMatchObject({ code: 'cancelled' });
   });
 
   it('publishSources follows LiveKit permission: a viewer invited to speak, then sent back', async () => {

@@ -143,16 +143,24 @@ export function redactTokens(message: string): string {
   return message.replace(JWT_PATTERN, '[token]');
 }
 
-/** Maps whatever `Room.connect()` rejected with to a {@link RoomConnectionError}, tokens redacted. */
-export function toRoomConnectionError(error: unknown): RoomConnectionError {
+/**
+ * Maps whatever `Room.connect()` rejected with to a {@link RoomConnectionError}, tokens redacted.
+ * A leave request carries LiveKit's reason; otherwise `ended` is why the room was disconnected
+ * while connecting, if it was.
+ */
+export function toRoomConnectionError(error: unknown, ended?: DisconnectReason): RoomConnectionError {
   if (error instanceof ConnectionError) {
     const code = CONNECTION_ERROR_CODES[error.reason as ConnectionErrorReason] ?? 'unknown';
     const status = typeof error.status === 'number' ? error.status : undefined;
+    const disconnectReason =
+      error.reason === ConnectionErrorReason.LeaveRequest
+        ? toDisconnectReason(error.context as LiveKitDisconnectReason | undefined)
+        : ended;
     return new RoomConnectionError(
       code,
       `Could not connect to the video server: ${redactTokens(error.message)}`,
       status,
-      { cause: error },
+      { cause: error, ...(disconnectReason !== undefined && { disconnectReason }) },
     );
   }
   const detail = redactTokens(error instanceof Error ? error.message : String(error));
@@ -232,6 +240,8 @@ export class LiveKitVideoProvider implements VideoProvider {
   #participants: ParticipantInfo[] = [];
   #publishSources: readonly TrackSource[] = [];
   #disconnectReason: DisconnectReason | undefined;
+  /** Why the room being connected was disconnected before the connection was complete. */
+  #endedWhileConnecting: DisconnectReason | undefined;
 
   constructor(options: LiveKitVideoProviderOptions = {}) {
     this.#tokens = new TokenEndpoint(options.tokenEndpoint);
@@ -397,16 +407,28 @@ export class LiveKitVideoProvider implements VideoProvider {
     }
     this.#room = room;
     this.#disconnectReason = undefined;
+    this.#endedWhileConnecting = undefined;
     this.#detach = this.#attach(room);
     try {
       await room.connect(ticket.url, ticket.token, this.#connectOptions);
     } catch (error) {
+      const ended = this.#endedWhileConnecting;
       this.#teardown(room, 'connection_lost');
-      throw toRoomConnectionError(error);
+      throw toRoomConnectionError(error, ended);
     }
     if (this.#room !== room) {
-      // Left while the connection was being established, and livekit-client did not reject.
-      throw new RoomConnectionError('cancelled', 'Left the room while connecting', undefined);
+      // Disconnected while the connection was being established, and livekit-client did not
+      // reject: this page left, or the server sent it away (e.g. a removed participant's old token).
+      const ended = this.#endedWhileConnecting;
+      if (ended === undefined || ended === 'left') {
+        throw new RoomConnectionError('cancelled', 'Left the room while connecting', undefined);
+      }
+      throw new RoomConnectionError(
+        'leave_request',
+        `The video server ended the connection while joining (${ended})`,
+        undefined,
+        { disconnectReason: ended },
+      );
     }
     this.#publishSources = publishSourcesOf(room.localParticipant);
     this.#setState('connected');
@@ -519,6 +541,8 @@ export class LiveKitVideoProvider implements VideoProvider {
     }
     if (wasConnected) {
       this.#disconnectReason = reason;
+    } else {
+      this.#endedWhileConnecting = reason;
     }
     this.#setState('disconnected');
     if (wasConnected) {
