@@ -4,18 +4,12 @@
 // ready fails the test with the tail of its log.
 
 import { spawn } from 'node:child_process';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 
-import { WEB_ROOT, within } from './support.mjs';
+import { WEB_ROOT, freePort, startTokenServer, tail, within } from './support.mjs';
 
 const SCRIPT = resolve(WEB_ROOT, '../../scripts/livekit.sh');
 const READY_WITHIN_MS = 30_000;
-const LOG_TAIL_LINES = 40;
-
-/** The last lines of a log, for a failure message. */
-export function tail(log, lines = LOG_TAIL_LINES) {
-  return log.trimEnd().split('\n').slice(-lines).join('\n');
-}
 
 /**
  * Starts one LiveKit server. Resolves once `GET /` answers 200, with its `url` (ws://),
@@ -129,5 +123,30 @@ async function waitForOk(httpUrl) {
       // not listening yet
     }
     await new Promise((wake) => setTimeout(wake, 100));
+  }
+}
+
+/**
+ * The real LiveKit server and the real token server serving the built page, wired both ways:
+ * the token server names LiveKit's URL and key, and LiveKit posts its webhooks to the token
+ * server, whose port must therefore be known before LiveKit starts (it is chosen first). `env`
+ * adds token server settings. Resolves with both; stop the server, then LiveKit.
+ */
+export async function startLiveKitAndTokenServer({ env = {} } = {}) {
+  const port = await freePort();
+  const livekit = await startLiveKit({ webhookUrl: `http://127.0.0.1:${port}/api/video/webhooks/livekit` });
+  try {
+    const server = await startTokenServer({
+      livekitUrl: livekit.url,
+      apiKey: livekit.apiKey,
+      apiSecret: livekit.apiSecret,
+      webDistDir: join(WEB_ROOT, 'dist'),
+      env,
+      port,
+    });
+    return { livekit, server };
+  } catch (error) {
+    await livekit.stop();
+    throw error;
   }
 }

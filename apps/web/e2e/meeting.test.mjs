@@ -15,24 +15,24 @@ import { after, before, describe, test } from 'node:test';
 import { RequestResponse_Reason } from '@livekit/protocol';
 import { SignJWT, decodeJwt } from 'jose';
 
-import { startLiveKit, tail } from './livekit.mjs';
+import { startLiveKitAndTokenServer } from './livekit.mjs';
 import { signalJoin } from './signal.mjs';
 import {
+  TOKEN_PATH,
   WEB_ROOT,
   assertAudioReceived,
   assertRemoteVideoPlays,
   assertServerLists as assertListed,
   attendanceAfterLeave as attendance,
-  freePort,
+  fetchTicket as fetchTicketFrom,
   launchChromium,
-  openAs as open,
+  openSessionPage,
   startTokenServer,
   waitConnected,
-  withLogs as withServerLogs,
+  withLogs as withLogsOf,
 } from './support.mjs';
 
 const SCREENSHOTS = process.env.E2E_SCREENSHOT_DIR ?? '/tmp';
-const TOKEN_PATH = '/api/video/token';
 // Not the default (camera, microphone): the server must report exactly what the admin set.
 const PARTICIPANT_SOURCES = 'camera,microphone,screen_share';
 
@@ -42,18 +42,9 @@ describe('two people meet in a live session: real Chromium, real token server, r
   let chromium;
 
   before(async () => {
-    // LiveKit posts its webhooks to the token server, whose port must be known before LiveKit
-    // starts, and the token server names LiveKit's URL: the port is chosen first.
-    const port = await freePort();
-    livekit = await startLiveKit({ webhookUrl: `http://127.0.0.1:${port}/api/video/webhooks/livekit` });
-    server = await startTokenServer({
-      livekitUrl: livekit.url,
-      apiKey: livekit.apiKey,
-      apiSecret: livekit.apiSecret,
-      webDistDir: join(WEB_ROOT, 'dist'),
+    ({ livekit, server } = await startLiveKitAndTokenServer({
       env: { LIVEKIT_PARTICIPANT_SOURCES: PARTICIPANT_SOURCES },
-      port,
-    });
+    }));
     chromium = await launchChromium({ media: true });
   });
 
@@ -63,20 +54,12 @@ describe('two people meet in a live session: real Chromium, real token server, r
     await livekit?.stop();
   });
 
-  /** Runs `body`; a failure carries the tails of LiveKit's and the token server's logs. */
-  const withLogs = (body) =>
-    withServerLogs(() => `--- LiveKit log ---\n${tail(livekit.log())}\n--- token server log ---\n${tail(server.log(), 20)}`, body);
-
-  const openAs = (view, who, base = server.url) => open(chromium, base, view, who);
+  const withLogs = (body) => withLogsOf({ livekit, server }, body);
+  const openAs = (view, who, base = server.url) => openSessionPage(chromium, base, view, who);
+  const fetchTicket = (query) => fetchTicketFrom(server.url, query);
   const assertServerLists = (room, expect, withinSecs = 10) =>
     assertListed(livekit, room, expect, { participantSources: PARTICIPANT_SOURCES, withinSecs });
   const attendanceAfterLeave = (room, identity) => attendance(server.url, room, identity);
-
-  async function fetchTicket(query) {
-    const response = await fetch(`${server.url}${TOKEN_PATH}?${new URLSearchParams(query)}`);
-    assert.equal(response.status, 200, await response.clone().text());
-    return response.json();
-  }
 
   test('instructor and student see and hear each other; the server agrees; leaving removes the student', { timeout: 300_000 }, () =>
     withLogs(async () => {

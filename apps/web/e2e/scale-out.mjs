@@ -15,8 +15,8 @@ import { promisify } from 'node:util';
 
 import { SignJWT } from 'jose';
 
-import { startLiveKit, tail } from './livekit.mjs';
-import { WEB_ROOT, freePort, startTokenServer } from './support.mjs';
+import { startLiveKit } from './livekit.mjs';
+import { WEB_ROOT, freePort, startTokenServer, tail } from './support.mjs';
 
 const SCRIPTS = resolve(WEB_ROOT, '../../scripts');
 const run = promisify(execFile);

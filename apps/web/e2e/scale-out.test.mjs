@@ -10,18 +10,18 @@ import { performance } from 'node:perf_hooks';
 
 import { createRoom, startScaleOutLayout } from './scale-out.mjs';
 import {
+  TOKEN_PATH,
   assertAudioReceived,
   assertRemoteVideoPlays,
   assertServerLists,
   attendanceAfterLeave,
   launchChromium,
-  openAs,
+  openSessionPage,
   waitConnected,
   withLogs,
 } from './support.mjs';
 
 const PARTICIPANT_SOURCES = 'camera,microphone';
-const TOKEN_PATH = '/api/video/token';
 const RATE_LIMIT_IDENTITY_BURST = 3;
 
 describe('scale-out: two LiveKit nodes on Redis, two token-server replicas on PostgreSQL, one class', () => {
@@ -69,8 +69,8 @@ describe('scale-out: two LiveKit nodes on Redis, two token-server replicas on Po
       const room = 'scale-out-101';
       const [replicaA, replicaB] = layout.replicas;
       const [nodeA, nodeB] = layout.nodes;
-      const host = await openAs(chromium, replicaA.url, 'instructor', { room, user: 'prof-ada', name: 'Ada Lovelace' });
-      const student = await openAs(chromium, replicaB.url, 'student', { room, user: 'student-bob', name: 'Bob Brown' });
+      const host = await openSessionPage(chromium, replicaA.url, 'instructor', { room, user: 'prof-ada', name: 'Ada Lovelace' });
+      const student = await openSessionPage(chromium, replicaB.url, 'student', { room, user: 'student-bob', name: 'Bob Brown' });
       try {
         const hostJoined = await clickJoin(host, 'Start Live Session');
         assert.equal(hostJoined.url, nodeA.url, 'the host joins through node A');
@@ -134,8 +134,8 @@ describe('scale-out: two LiveKit nodes on Redis, two token-server replicas on Po
     withLayoutLogs(async () => {
       const room = 'scale-out-moderation';
       const [replicaA, replicaB] = layout.replicas;
-      const host = await openAs(chromium, replicaA.url, 'instructor', { room, user: 'prof-ada', name: 'Ada Lovelace' });
-      const student = await openAs(chromium, replicaB.url, 'student', { room, user: 'student-eve', name: 'Eve Evans' });
+      const host = await openSessionPage(chromium, replicaA.url, 'instructor', { room, user: 'prof-ada', name: 'Ada Lovelace' });
+      const student = await openSessionPage(chromium, replicaB.url, 'student', { room, user: 'student-eve', name: 'Eve Evans' });
       try {
         await clickJoin(host, 'Start Live Session');
         await clickJoin(student, 'Join');
@@ -216,8 +216,8 @@ describe('scale-out: two LiveKit nodes on Redis, two token-server replicas on Po
       const [otherNode] = layout.nodes.filter((node) => node !== hostingNode);
       const replica = layout.replicas.find((r) => r.livekit === hostingNode);
       // Everyone signals through the hosting node: the stopped node carries nobody's connection.
-      const host = await openAs(chromium, replica.url, 'instructor', { room, user: 'prof-ada', name: 'Ada Lovelace' });
-      const student = await openAs(chromium, replica.url, 'student', { room, user: 'student-cy', name: 'Cy Chen' });
+      const host = await openSessionPage(chromium, replica.url, 'instructor', { room, user: 'prof-ada', name: 'Ada Lovelace' });
+      const student = await openSessionPage(chromium, replica.url, 'student', { room, user: 'student-cy', name: 'Cy Chen' });
       let late;
       try {
         await clickJoin(host, 'Start Live Session');
@@ -247,7 +247,7 @@ describe('scale-out: two LiveKit nodes on Redis, two token-server replicas on Po
         for (const { page } of [host, student]) {
           assert.equal(await page.getByTestId('connection-state').innerText(), 'connected');
         }
-        late = await openAs(chromium, replica.url, 'student', { room, user: 'student-dee', name: 'Dee Diaz' });
+        late = await openSessionPage(chromium, replica.url, 'student', { room, user: 'student-dee', name: 'Dee Diaz' });
         await clickJoin(late, 'Join');
         await assertRemoteVideoPlays(late.page, 'Ada Lovelace');
         await serverLists(hostingNode, room, 'prof-ada:host,student-cy:participant,student-dee:participant');

@@ -1,5 +1,7 @@
-// Helpers of the browser end-to-end test: the real token server, a stand-in for the LiveKit
-// server's signalling endpoint, and headless Debian Chromium. Every wait here is bounded.
+// Helpers of the browser end-to-end tests: the real token server, a stand-in for the LiveKit
+// server's signalling endpoint, headless Debian Chromium, and what the meeting and moderation tests
+// do with the live-session page (open it as a person, wait for the connection, check that video
+// plays and sound arrives). Every wait here is bounded.
 
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
@@ -19,16 +21,6 @@ import { WebSocketServer } from 'ws';
 export const WEB_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const REPO_ROOT = resolve(WEB_ROOT, '../..');
 const run = promisify(execFile);
-
-/** Runs `body`; a failure's message ends with `logs()` (the tails of the servers' logs). */
-export async function withLogs(logs, body) {
-  try {
-    await body();
-  } catch (error) {
-    error.message += `\n${logs()}`;
-    throw error;
-  }
-}
 
 /** Rejects with `message` after `ms` unless `promise` settles first. */
 export function within(ms, message, promise) {
@@ -275,29 +267,43 @@ export async function launchChromium({ media = false } = {}) {
   };
 }
 
+/** The token endpoint's path, as the page requests it. */
+export const TOKEN_PATH = '/api/video/token';
+
 /**
- * Keeps every RTCPeerConnection the page creates, so the test can read its statistics. Runs in
- * the page, before its own scripts (`globalThis` is the page's `window`).
+ * Keeps every RTCPeerConnection and WebSocket the page creates, so a test can read the
+ * connections' statistics and count signalling connections. Runs in the page, before its own
+ * scripts (`globalThis` is the page's `window`).
  */
-export function recordPeerConnections() {
-  const Native = globalThis.RTCPeerConnection;
-  const all = [];
-  globalThis.e2ePeerConnections = all;
-  globalThis.RTCPeerConnection = class extends Native {
+export function recordConnections() {
+  const peerConnections = [];
+  const webSockets = [];
+  globalThis.e2ePeerConnections = peerConnections;
+  globalThis.e2eWebSockets = webSockets;
+  const NativePeerConnection = globalThis.RTCPeerConnection;
+  globalThis.RTCPeerConnection = class extends NativePeerConnection {
     constructor(...args) {
       super(...args);
-      all.push(this);
+      peerConnections.push(this);
+    }
+  };
+  const NativeWebSocket = globalThis.WebSocket;
+  globalThis.WebSocket = class extends NativeWebSocket {
+    constructor(...args) {
+      super(...args);
+      webSockets.push(this);
     }
   };
 }
 
 /**
  * One person: a browser context of their own in `chromium` (from {@link launchChromium}), the page
- * opened from an LMS-style link to the token server at `base`, its peer connections recorded.
+ * opened from an LMS-style link `base/?view=&room=&user=[&name=]`. Resolves with the page, its
+ * context and the uncaught errors it throws.
  */
-export async function openAs(chromium, base, view, { room, user, name }) {
+export async function openSessionPage(chromium, base, view, { room, user, name }) {
   const context = await chromium.newContext();
-  await context.addInitScript(recordPeerConnections);
+  await context.addInitScript(recordConnections);
   const page = await context.newPage();
   const pageErrors = [];
   page.on('pageerror', (error) => pageErrors.push(error));
@@ -308,7 +314,7 @@ export async function openAs(chromium, base, view, { room, user, name }) {
   return { page, context, pageErrors };
 }
 
-/** The page says it is connected to the video server. */
+/** Waits until the page says it is connected to the media server. */
 export async function waitConnected(page) {
   await page.getByTestId('connection-state').filter({ hasText: /^connected$/ }).waitFor({ timeout: 30_000 });
 }
@@ -334,7 +340,7 @@ export async function assertRemoteVideoPlays(page, name) {
 }
 
 /** What the page's peer connections have received: audio samples and energy, video frames. */
-async function receivedMedia(page) {
+export async function receivedMedia(page) {
   return page.evaluate(async () => {
     const totals = { audioSamples: 0, audioEnergy: 0, videoFrames: 0 };
     for (const pc of globalThis.e2ePeerConnections ?? []) {
@@ -361,6 +367,47 @@ export async function assertAudioReceived(page, who) {
   const later = await receivedMedia(page);
   assert.ok(later.audioSamples > first.audioSamples, `${who} receives audio samples: ${JSON.stringify([first, later])}`);
   assert.ok(later.audioEnergy > 0, `${who} receives sound, not silence: ${JSON.stringify(later)}`);
+}
+
+/** No sound reaches the page any more: over 1.5 s, the received audio energy does not grow. */
+export async function assertNoSoundReceived(page, who) {
+  const first = await receivedMedia(page);
+  await page.waitForTimeout(1_500);
+  const later = await receivedMedia(page);
+  assert.ok(later.audioEnergy - first.audioEnergy < 1e-6, `${who} hears nothing: ${JSON.stringify([first, later])}`);
+}
+
+/**
+ * Runs `body`; a failure carries the tails of the servers' logs: `logs` is `{ livekit, server }`
+ * (one LiveKit server and one token server) or a function that returns the text to add.
+ */
+export async function withLogs(logs, body) {
+  try {
+    await body();
+  } catch (error) {
+    const text =
+      typeof logs === 'function'
+        ? `\n${logs()}`
+        : `\n--- LiveKit log ---\n${tail(logs.livekit.log())}\n--- token server log ---\n${tail(logs.server.log(), 20)}`;
+    error.message += text;
+    // The stack was written with the message as it was; test reporters print the stack.
+    if (typeof error.stack === 'string' && !error.stack.includes(text)) {
+      error.stack += text;
+    }
+    throw error;
+  }
+}
+
+/** The last lines of a log, for a failure message. */
+export function tail(log, lines = 40) {
+  return log.trimEnd().split('\n').slice(-lines).join('\n');
+}
+
+/** A ticket from the token server at `serverUrl` for `query` (`room`, `user`, `role`, ...). */
+export async function fetchTicket(serverUrl, query) {
+  const response = await fetch(`${serverUrl}${TOKEN_PATH}?${new URLSearchParams(query)}`);
+  assert.equal(response.status, 200, await response.clone().text());
+  return response.json();
 }
 
 /**

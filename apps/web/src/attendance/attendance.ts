@@ -5,7 +5,7 @@
  * and nothing here stores it.
  */
 
-import { parseProblemDetails } from '../providers/video/token-endpoint';
+import { parseProblemDetails } from '../providers/video/token-server-http';
 import type { ProblemDetails } from '../providers/video/types';
 
 /** One participant's attendance, as the server reports it (wire names mapped once, here). */

@@ -2,6 +2,8 @@ import { useCallback, useEffect, useState, useSyncExternalStore, type FormEvent 
 
 import { LiveKitVideoProvider, RoomConnectionError, type VideoProvider } from '../providers/video';
 import { AttendancePanel } from '../attendance/AttendancePanel';
+import { ParticipantsPanel } from '../moderation/ParticipantsPanel';
+import { describeSessionEnd } from './describe-error';
 import { ErrorMessage } from './ErrorMessage';
 import { LiveKitStage } from './LiveKitStage';
 
@@ -60,6 +62,8 @@ function useProviderState(provider: VideoProvider) {
         provider.on('connectionStateChanged', onChange),
         provider.on('participantJoined', onChange),
         provider.on('participantLeft', onChange),
+        provider.on('publishSourcesChanged', onChange),
+        provider.on('disconnected', onChange),
       ];
       return () => unsubscribe.forEach((off) => off());
     },
@@ -67,8 +71,13 @@ function useProviderState(provider: VideoProvider) {
   );
   const connectionState = useSyncExternalStore(subscribe, () => provider.connectionState);
   const participants = useSyncExternalStore(subscribe, () => provider.participants);
-  return { connectionState, participants };
+  const publishSources = useSyncExternalStore(subscribe, () => provider.publishSources);
+  const disconnectReason = useSyncExternalStore(subscribe, () => provider.disconnectReason);
+  return { connectionState, participants, publishSources, disconnectReason };
 }
+
+/** A host invited this participant to speak, or sent them back, during the session. */
+type SpeakChange = 'invited' | 'sent-back';
 
 type Phase = 'idle' | 'joining' | 'in-room';
 
@@ -78,19 +87,31 @@ export function App({ provider, initial }: { provider: VideoProvider; initial: S
   const [phase, setPhase] = useState<Phase>('idle');
   const [error, setError] = useState<unknown>(undefined);
   const [notice, setNotice] = useState<string | undefined>(undefined);
-  const { connectionState, participants } = useProviderState(provider);
+  const [speakChange, setSpeakChange] = useState<SpeakChange | undefined>(undefined);
+  // The host ended the session from this page: the page then says so in the host's words.
+  const [endedByMe, setEndedByMe] = useState(false);
+  const { connectionState, participants, publishSources, disconnectReason } = useProviderState(provider);
 
-  useEffect(
-    () =>
+  useEffect(() => {
+    const unsubscribe = [
       provider.on('localMediaError', (mediaError) => {
         setNotice(`${mediaError.message} (${mediaError.code})`);
       }),
-    [provider],
-  );
+      provider.on('publishSourcesChanged', (sources, previous) => {
+        if (previous.length === 0 && sources.length > 0) {
+          setSpeakChange('invited');
+        } else if (previous.length > 0 && sources.length === 0) {
+          setSpeakChange('sent-back');
+        }
+      }),
+    ];
+    return () => unsubscribe.forEach((off) => off());
+  }, [provider]);
 
-  // The session ended without the user leaving: the server closed the room or the connection was lost.
+  // The session ended without the user leaving: the host removed them or ended it for everyone,
+  // or the connection was lost.
   const ended = phase === 'in-room' && connectionState === 'disconnected';
-  const shownNotice = notice ?? (ended ? 'The live session ended or the connection was lost.' : undefined);
+  const shownNotice = notice ?? (ended ? describeSessionEnd(disconnectReason, endedByMe) : undefined);
 
   const instructor = form.view === 'instructor';
 
@@ -98,6 +119,8 @@ export function App({ provider, initial }: { provider: VideoProvider; initial: S
     event.preventDefault();
     setError(undefined);
     setNotice(undefined);
+    setSpeakChange(undefined);
+    setEndedByMe(false);
     setPhase('joining');
     const request = {
       room: form.room,
@@ -114,7 +137,14 @@ export function App({ provider, initial }: { provider: VideoProvider; initial: S
       setPhase('in-room');
     } catch (caught) {
       setPhase('idle');
-      if (!(caught instanceof RoomConnectionError && caught.code === 'cancelled')) {
+      if (caught instanceof RoomConnectionError && caught.code === 'cancelled') {
+        return;
+      }
+      const sentAway = caught instanceof RoomConnectionError ? caught.disconnectReason : undefined;
+      if (sentAway === 'removed' || sentAway === 'room_ended' || sentAway === 'duplicate_identity') {
+        // The server sent this page away as it joined: said as for a session that ended.
+        setNotice(describeSessionEnd(sentAway));
+      } else {
         setError(caught);
       }
     }
@@ -126,7 +156,27 @@ export function App({ provider, initial }: { provider: VideoProvider; initial: S
     await provider.leaveRoom();
   }
 
+  async function endSession() {
+    setEndedByMe(true);
+    try {
+      await provider.endRoom(form.room);
+    } catch (caught) {
+      setEndedByMe(false);
+      throw caught;
+    }
+  }
+
+  async function turnOn(publish: { microphone?: boolean; camera?: boolean }) {
+    setSpeakChange(undefined);
+    await provider.publishLocalMedia(publish);
+  }
+
   const liveKitRoom = provider instanceof LiveKitVideoProvider ? provider.room : undefined;
+  const notices = shownNotice !== undefined && (
+    <p className="notice" role="status" data-testid="session-notice">
+      {shownNotice}
+    </p>
+  );
 
   return (
     <main className="app">
@@ -146,18 +196,45 @@ export function App({ provider, initial }: { provider: VideoProvider; initial: S
               {participants.map((p) => `${p.name ?? p.identity}${p.isLocal ? ' (you)' : ''}`).join(', ')}
             </p>
           </div>
+          {speakChange === 'invited' && publishSources.length > 0 && (
+            <div className="speak-prompt" role="status" data-testid="speak-prompt">
+              <strong>The host invited you to speak.</strong>
+              {publishSources.includes('microphone') && (
+                <button type="button" className="primary" onClick={() => void turnOn({ microphone: true })}>
+                  Turn on microphone
+                </button>
+              )}
+              {publishSources.includes('camera') && (
+                <button type="button" onClick={() => void turnOn({ camera: true })}>
+                  Turn on camera
+                </button>
+              )}
+              <button type="button" onClick={() => setSpeakChange(undefined)}>
+                Not now
+              </button>
+            </div>
+          )}
+          {speakChange === 'sent-back' && (
+            <p className="notice" role="status" data-testid="speak-notice">
+              The host sent you back to watching: your microphone and camera are off.
+            </p>
+          )}
           {liveKitRoom === undefined ? (
             <button type="button" onClick={() => void leave()}>
               Leave
             </button>
           ) : (
-            <LiveKitStage room={liveKitRoom} canPublish={form.view !== 'viewer'} onLeave={() => void leave()} />
+            <LiveKitStage room={liveKitRoom} publishSources={publishSources} onLeave={() => void leave()} />
           )}
-          {shownNotice !== undefined && <p className="notice">{shownNotice}</p>}
+          {notices}
+          {instructor && (
+            <ParticipantsPanel provider={provider} room={form.room} self={form.user} endSession={endSession} />
+          )}
           {instructor && <AttendancePanel room={form.room} />}
         </section>
       ) : (
         <section className="card">
+          {notices}
           <div className="views" role="group" aria-label="View">
             {VIEWS.map((view) => (
               <button
@@ -206,7 +283,6 @@ export function App({ provider, initial }: { provider: VideoProvider; initial: S
           </form>
           <p className="hint">{VIEW_LABELS[form.view].hint}</p>
           <ErrorMessage error={error} />
-          {shownNotice !== undefined && <p className="notice">{shownNotice}</p>}
         </section>
       )}
     </main>

@@ -1,13 +1,16 @@
 import { describeError } from './describe-error';
 
-/** The page's error area: the typed error's title, detail, code and HTTP status. */
-export function ErrorMessage({ error }: { error: unknown }) {
+/**
+ * The page's error area: the typed error's title, detail, code and HTTP status. `testId` tells one
+ * area from another (default `session-error`, the form's).
+ */
+export function ErrorMessage({ error, testId = 'session-error' }: { error: unknown; testId?: string }) {
   if (error === undefined) {
     return null;
   }
   const { title, detail, code, name, status } = describeError(error);
   return (
-    <div className="error" role="alert" data-testid="session-error">
+    <div className="error" role="alert" data-testid={testId}>
       <strong className="error-title">{title}</strong>
       <p className="error-detail">{detail}</p>
       <p className="error-meta">

@@ -9,7 +9,7 @@ import { LiveKitStage } from './LiveKitStage';
 // Server rendering runs no effects, so no tiles yet: useTracks fills them in once subscribed.
 describe('LiveKitStage', () => {
   it('renders inside the room context: the tile areas and the mute and leave controls', () => {
-    const html = renderToStaticMarkup(<LiveKitStage room={new Room()} canPublish onLeave={() => undefined} />);
+    const html = renderToStaticMarkup(<LiveKitStage room={new Room()} publishSources={['camera', 'microphone']} onLeave={() => undefined} />);
     const text = html.replace(/<[^>]+>/g, ' ');
 
     expect(html).toContain('aria-label="Your video"');
@@ -21,11 +21,18 @@ describe('LiveKitStage', () => {
   });
 
   it('shows a viewer no publishing controls, only leave', () => {
-    const html = renderToStaticMarkup(<LiveKitStage room={new Room()} canPublish={false} onLeave={() => undefined} />);
+    const html = renderToStaticMarkup(<LiveKitStage room={new Room()} publishSources={[]} onLeave={() => undefined} />);
 
     expect(html).toContain('aria-label="Other participants"');
     expect(html).not.toContain('data-lk-source="microphone"');
     expect(html).not.toContain('data-lk-source="camera"');
     expect(html).toMatch(/<button[^>]*>Leave<\/button>/);
+  });
+
+  it('offers only the toggles of the sources the participant may publish', () => {
+    const html = renderToStaticMarkup(<LiveKitStage room={new Room()} publishSources={['microphone']} onLeave={() => undefined} />);
+
+    expect(html).toContain('data-lk-source="microphone"');
+    expect(html).not.toContain('data-lk-source="camera"');
   });
 });

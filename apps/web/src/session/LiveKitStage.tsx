@@ -9,6 +9,8 @@ import {
 } from '@livekit/components-react';
 import { Track, type Room } from 'livekit-client';
 
+import type { TrackSource } from '../providers/video';
+
 function tileKey(track: TrackReferenceOrPlaceholder): string {
   return `${track.participant.identity}:${track.source}`;
 }
@@ -37,22 +39,29 @@ function Tiles() {
 
 /**
  * The LiveKit media view, on `@livekit/components-react`: the local and remote camera tiles,
- * remote audio, and, for those who may publish (`canPublish`), the microphone and camera mute
- * toggles. Leaving goes through the provider.
+ * remote audio, and the microphone and camera toggles for the sources the participant may publish
+ * now (`publishSources`: none for a viewer, until a host invites them to speak). Leaving goes
+ * through the provider.
  */
-export function LiveKitStage({ room, canPublish, onLeave }: { room: Room; canPublish: boolean; onLeave: () => void }) {
+export function LiveKitStage({
+  room,
+  publishSources,
+  onLeave,
+}: {
+  room: Room;
+  publishSources: readonly TrackSource[];
+  onLeave: () => void;
+}) {
   return (
     <RoomContext.Provider value={room}>
       <div className="stage" data-lk-theme="default">
         <Tiles />
         <RoomAudioRenderer />
         <div className="controls">
-          {canPublish && (
-            <>
-              <TrackToggle source={Track.Source.Microphone}>Microphone</TrackToggle>
-              <TrackToggle source={Track.Source.Camera}>Camera</TrackToggle>
-            </>
+          {publishSources.includes('microphone') && (
+            <TrackToggle source={Track.Source.Microphone}>Microphone</TrackToggle>
           )}
+          {publishSources.includes('camera') && <TrackToggle source={Track.Source.Camera}>Camera</TrackToggle>}
           <StartAudio label="Allow audio" />
           <button type="button" className="lk-button lk-disconnect-button" onClick={onLeave}>
             Leave

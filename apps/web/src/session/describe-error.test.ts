@@ -2,13 +2,19 @@ import { describe, expect, it } from 'vitest';
 
 import {
   InvalidJoinRequestError,
+  InvalidRoomAdminRequestError,
   LocalMediaError,
+  RoomAdminForbiddenError,
+  RoomAdminNetworkError,
+  RoomAdminNotFoundError,
+  RoomAdminNotSupportedError,
+  RoomAdminUnavailableError,
   RoomConnectionError,
   TokenRequestNetworkError,
   TokenRequestRejectedError,
   TokenServerError,
 } from '../providers/video';
-import { describeError } from './describe-error';
+import { describeError, describeSessionEnd } from './describe-error';
 
 describe('describeError', () => {
   it.each([
@@ -100,11 +106,98 @@ describe('describeError', () => {
       },
     ],
     [
+      'a room administration refusal shows the problem, like the token endpoint\'s',
+      new RoomAdminForbiddenError(403, {
+        title: 'Not a host of this room',
+        detail: 'Only a host of this room may manage it.',
+        code: 'not_room_host',
+        status: 403,
+      }),
+      {
+        title: 'Not a host of this room',
+        detail: 'Only a host of this room may manage it.',
+        code: 'not_room_host',
+        name: 'RoomAdminForbiddenError',
+        status: 403,
+      },
+    ],
+    [
+      'an unavailable media server says when to try again',
+      new RoomAdminUnavailableError(503, { title: 'Video provider unavailable', detail: 'LiveKit did not answer.', code: 'provider_unavailable' }, 5),
+      {
+        title: 'Video provider unavailable',
+        detail: 'LiveKit did not answer. Try again in 5 s.',
+        code: 'provider_unavailable',
+        name: 'RoomAdminUnavailableError',
+        status: 503,
+      },
+    ],
+    [
+      'a participant who already left, without problem details',
+      new RoomAdminNotFoundError(404, undefined),
+      {
+        title: 'Not found',
+        detail: 'The token server refused the room administration call (HTTP 404)',
+        code: 'http_404',
+        name: 'RoomAdminNotFoundError',
+        status: 404,
+      },
+    ],
+    [
+      'a token server without room administration',
+      new RoomAdminNotSupportedError(501, undefined),
+      {
+        title: 'Room management is not available',
+        detail: 'The token server failed (HTTP 501)',
+        code: 'http_501',
+        name: 'RoomAdminNotSupportedError',
+        status: 501,
+      },
+    ],
+    [
+      'a room administration call that cannot reach the token server',
+      new RoomAdminNetworkError('timeout', 'The token server did not answer within 10000 ms'),
+      {
+        title: 'Cannot reach the token server',
+        detail: 'The token server did not answer within 10000 ms',
+        code: 'timeout',
+        name: 'RoomAdminNetworkError',
+        status: undefined,
+      },
+    ],
+    [
+      'a name refused before the call',
+      new InvalidRoomAdminRequestError('identity', 'empty_parameter', 'The participant identity must not be empty'),
+      {
+        title: 'Please check the name',
+        detail: 'The participant identity must not be empty',
+        code: 'empty_parameter',
+        name: 'InvalidRoomAdminRequestError',
+        status: undefined,
+      },
+    ],
+    [
       'an error that is not ours',
       new RangeError('boom'),
       { title: 'Something went wrong', detail: 'boom', code: 'unexpected', name: 'Error', status: undefined },
     ],
   ])('%s', (_case, error, expected) => {
     expect(describeError(error)).toEqual(expected);
+  });
+});
+
+describe('describeSessionEnd', () => {
+  it.each([
+    ['removed', false, 'The host removed you from this session.'],
+    ['room_ended', false, 'The host ended this session.'],
+    ['room_ended', true, 'You ended this session for everyone.'],
+    ['duplicate_identity', false, 'You joined this session from another window or device, so it ended here.'],
+    ['server_shutdown', false, 'The video server is shutting down, so the session ended. Try joining again in a moment.'],
+    ['left', false, 'You left the live session.'],
+    ['connection_lost', false, 'The live session ended or the connection was lost.'],
+    ['unknown', false, 'The live session ended or the connection was lost.'],
+    [undefined, false, 'The live session ended or the connection was lost.'],
+  ] as const)('%s (ended by me: %s) says "%s"', (reason, endedByMe, text) => {
+    expect(describeSessionEnd(reason, endedByMe)).toBe(text);
   });
 });

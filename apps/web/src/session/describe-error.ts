@@ -1,12 +1,18 @@
 import {
   InvalidJoinRequestError,
+  InvalidRoomAdminRequestError,
   JoinTicketExpiredError,
   LocalMediaError,
+  RoomAdminForbiddenError,
+  RoomAdminNotFoundError,
+  RoomAdminNotSupportedError,
+  RoomAdminUnavailableError,
   RoomConnectionError,
-  TokenEndpointHttpError,
-  TokenRequestNetworkError,
-  TokenResponseInvalidError,
+  TokenServerHttpError,
+  TokenServerNetworkError,
+  TokenServerResponseInvalidError,
   VideoProviderError,
+  type DisconnectReason,
 } from '../providers/video';
 
 /** What the page's error area shows for one error. */
@@ -30,23 +36,29 @@ export function describeError(error: unknown): ErrorDescription {
     return { title: 'Something went wrong', detail, code: 'unexpected', name: 'Error', status: undefined };
   }
   const base = { detail: error.message, code: error.code, name: error.name, status: undefined };
-  if (error instanceof TokenEndpointHttpError) {
-    const fallback = error.status < 500 ? 'The token server refused the request' : 'The token server failed';
+  if (error instanceof TokenServerHttpError) {
+    const retry =
+      error instanceof RoomAdminUnavailableError && error.retryAfterSeconds !== undefined
+        ? ` Try again in ${error.retryAfterSeconds} s.`
+        : '';
     return {
       ...base,
-      title: error.problem?.title ?? fallback,
-      detail: error.problem?.detail ?? error.message,
+      title: error.problem?.title ?? httpFallbackTitle(error),
+      detail: `${error.problem?.detail ?? error.message}${retry}`,
       status: error.status,
     };
   }
-  if (error instanceof TokenRequestNetworkError) {
+  if (error instanceof TokenServerNetworkError) {
     return { ...base, title: 'Cannot reach the token server' };
   }
-  if (error instanceof TokenResponseInvalidError) {
+  if (error instanceof TokenServerResponseInvalidError) {
     return { ...base, title: 'The token server sent an unusable answer' };
   }
   if (error instanceof InvalidJoinRequestError) {
     return { ...base, title: 'Please check the form' };
+  }
+  if (error instanceof InvalidRoomAdminRequestError) {
+    return { ...base, title: 'Please check the name' };
   }
   if (error instanceof JoinTicketExpiredError) {
     return { ...base, title: 'The join ticket has expired' };
@@ -69,4 +81,42 @@ export function describeError(error: unknown): ErrorDescription {
     return { ...base, title: error.source === 'camera' ? 'Camera unavailable' : 'Microphone unavailable' };
   }
   return { ...base, title: 'The video session failed' };
+}
+
+/** The headline of a token server error that came without a problem title. */
+function httpFallbackTitle(error: TokenServerHttpError): string {
+  if (error instanceof RoomAdminNotFoundError) {
+    return 'Not found';
+  }
+  if (error instanceof RoomAdminForbiddenError) {
+    return 'You may not manage this room';
+  }
+  if (error instanceof RoomAdminUnavailableError) {
+    return 'The video server is unavailable';
+  }
+  if (error instanceof RoomAdminNotSupportedError) {
+    return 'Room management is not available';
+  }
+  return error.status < 500 ? 'The token server refused the request' : 'The token server failed';
+}
+
+/**
+ * What the page says when a connected session ended without the user leaving: who ended it, in
+ * the participant's words. `endedByMe`: this page's host ended the session for everyone.
+ */
+export function describeSessionEnd(reason: DisconnectReason | undefined, endedByMe = false): string {
+  switch (reason) {
+    case 'removed':
+      return 'The host removed you from this session.';
+    case 'room_ended':
+      return endedByMe ? 'You ended this session for everyone.' : 'The host ended this session.';
+    case 'duplicate_identity':
+      return 'You joined this session from another window or device, so it ended here.';
+    case 'left':
+      return 'You left the live session.';
+    case 'server_shutdown':
+      return 'The video server is shutting down, so the session ended. Try joining again in a moment.';
+    default:
+      return 'The live session ended or the connection was lost.';
+  }
 }

@@ -9,16 +9,22 @@ import { LiveKitVideoProvider, type LiveKitVideoProviderOptions } from './provid
 import { UnknownVideoProviderError, type VideoProvider, type VideoProviderName } from './types';
 
 export * from './types';
-export { checkName, MAX_NAME_BYTES } from './names';
+export { checkAdminName, checkName, MAX_NAME_BYTES } from './names';
 export {
   DEFAULT_TOKEN_TIMEOUT_MS,
   TOKEN_ENDPOINT_PATH,
   TokenEndpoint,
   parseJoinTicket,
-  parseProblemDetails,
-  type HeadersSource,
   type TokenEndpointOptions,
 } from './token-endpoint';
+export {
+  DEFAULT_TOKEN_SERVER_TIMEOUT_MS,
+  parseProblemDetails,
+  parseRetryAfter,
+  type HeadersSource,
+  type TokenServerOptions,
+} from './token-server-http';
+export { ROOMS_PATH, RoomAdminClient, parseParticipant, parseRoom, parseTrack } from './room-admin';
 export { LiveKitVideoProvider, type LiveKitVideoProviderOptions } from './providers/livekit';
 
 /** The options each provider takes, by name. */

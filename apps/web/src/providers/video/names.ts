@@ -6,7 +6,13 @@
  * normalized. The server stays the authority; these checks only answer early with its code.
  */
 
-import { InvalidJoinRequestError, type JoinRequestField } from './types';
+import {
+  InvalidJoinRequestError,
+  InvalidRoomAdminRequestError,
+  type JoinRequestField,
+  type NameRuleCode,
+  type RoomAdminParameter,
+} from './types';
 
 /** The longest accepted name, in bytes of UTF-8. */
 export const MAX_NAME_BYTES = 256;
@@ -23,30 +29,54 @@ const FIELD_LABEL: Record<JoinRequestField, string> = {
   displayName: 'display name',
 };
 
+const PARAMETER_LABEL: Record<RoomAdminParameter, string> = {
+  room: 'room name',
+  identity: 'participant identity',
+  track: 'track id',
+};
+
+/**
+ * The rule `value` breaks, with the server's code and a message about the `label`led value
+ * (never repeating it); `undefined` when it follows them all.
+ */
+export function brokenNameRule(label: string, value: string): { code: NameRuleCode; message: string } | undefined {
+  if (value.length === 0) {
+    return { code: 'empty_parameter', message: `The ${label} must not be empty` };
+  }
+  const bytes = encoder.encode(value).length;
+  if (bytes > MAX_NAME_BYTES) {
+    return {
+      code: 'parameter_too_long',
+      message: `The ${label} must be at most ${MAX_NAME_BYTES} bytes of UTF-8, got ${bytes}`,
+    };
+  }
+  if (CONTROL_CHARACTER.test(value)) {
+    return { code: 'invalid_characters', message: `The ${label} must not contain control characters` };
+  }
+  return undefined;
+}
+
 /**
  * Returns `value` when it follows the name rules; throws an {@link InvalidJoinRequestError}
  * otherwise, with the server's code for the broken rule (`empty_parameter`, `parameter_too_long`,
  * `invalid_characters`). The message never repeats the value.
  */
 export function checkName(field: JoinRequestField, value: string): string {
-  const label = FIELD_LABEL[field];
-  if (value.length === 0) {
-    throw new InvalidJoinRequestError(field, 'empty_parameter', `The ${label} must not be empty`);
+  const broken = brokenNameRule(FIELD_LABEL[field], value);
+  if (broken !== undefined) {
+    throw new InvalidJoinRequestError(field, broken.code, broken.message);
   }
-  const bytes = encoder.encode(value).length;
-  if (bytes > MAX_NAME_BYTES) {
-    throw new InvalidJoinRequestError(
-      field,
-      'parameter_too_long',
-      `The ${label} must be at most ${MAX_NAME_BYTES} bytes of UTF-8, got ${bytes}`,
-    );
-  }
-  if (CONTROL_CHARACTER.test(value)) {
-    throw new InvalidJoinRequestError(
-      field,
-      'invalid_characters',
-      `The ${label} must not contain control characters`,
-    );
+  return value;
+}
+
+/**
+ * Returns `value`, an argument of a room administration call that becomes a path segment, when it
+ * follows the name rules; throws an {@link InvalidRoomAdminRequestError} otherwise.
+ */
+export function checkAdminName(parameter: RoomAdminParameter, value: string): string {
+  const broken = brokenNameRule(PARAMETER_LABEL[parameter], value);
+  if (broken !== undefined) {
+    throw new InvalidRoomAdminRequestError(parameter, broken.code, broken.message);
   }
   return value;
 }

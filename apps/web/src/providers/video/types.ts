@@ -87,6 +87,35 @@ export interface JoinOptions {
 /** The state of the connection to the media server. */
 export type ConnectionState = 'disconnected' | 'connecting' | 'connected' | 'reconnecting';
 
+/**
+ * Why a connected session ended, in provider-neutral words:
+ *
+ * - `left`: this page left (`leaveRoom()`);
+ * - `removed`: a host or the LMS removed this participant (`removeParticipant`);
+ * - `room_ended`: a host or the LMS ended the session for everyone (`endRoom`);
+ * - `duplicate_identity`: the same identity joined from elsewhere, which replaced this page;
+ * - `server_shutdown`: the media server is shutting down;
+ * - `connection_lost`: the connection failed for good (signalling closed, timeout, media failure);
+ * - `unknown`: the media server gave another reason, or none.
+ */
+export type DisconnectReason =
+  | 'left'
+  | 'removed'
+  | 'room_ended'
+  | 'duplicate_identity'
+  | 'server_shutdown'
+  | 'connection_lost'
+  | 'unknown';
+
+/** A kind of media a participant publishes, as the token server names it. */
+export type TrackSource = 'camera' | 'microphone' | 'screen_share' | 'screen_share_audio';
+
+/** All track sources, in the token server's order. */
+export const TRACK_SOURCES: readonly TrackSource[] = ['camera', 'microphone', 'screen_share', 'screen_share_audio'];
+
+/** What "invite to speak" lets a participant publish. */
+export const SPEAKER_SOURCES: readonly TrackSource[] = ['camera', 'microphone'];
+
 /** A participant as the UI sees it. */
 export interface ParticipantInfo {
   /** The participant's stable identity (the token's subject). */
@@ -107,6 +136,22 @@ export interface VideoProviderEvents {
   participantLeft: [participant: ParticipantInfo];
   /** A local camera or microphone could not be published or toggled. */
   localMediaError: [error: LocalMediaError];
+  /**
+   * A participant (local or remote) published, unpublished, muted or unmuted a track, or what
+   * they may publish changed: a moment to refresh a view of the room (e.g. `listParticipants`).
+   */
+  participantUpdated: [participant: ParticipantInfo];
+  /**
+   * What the local participant may publish changed during the session: a host invited them to
+   * speak (`sources` no longer empty) or sent them back (`sources` empty). The new value is also
+   * in {@link VideoProvider.publishSources}.
+   */
+  publishSourcesChanged: [sources: readonly TrackSource[], previous: readonly TrackSource[]];
+  /**
+   * The session ended for this page, after `connectionStateChanged('disconnected')`; the reason
+   * is also in {@link VideoProvider.disconnectReason}. Only for a session that was connected.
+   */
+  disconnected: [reason: DisconnectReason];
 }
 
 /** The name of an event of {@link VideoProviderEvents}. */
@@ -123,8 +168,12 @@ export type VideoProviderListener<E extends VideoProviderEventName> = (
  *
  * Every promise rejects only with a {@link VideoProviderError} subclass, so callers can switch
  * on `error.name` / `error.code` and show `error.message` to the user.
+ *
+ * Room administration ({@link RoomAdmin}) goes through the token server, which is
+ * provider-neutral, so every provider offers it; a server whose provider cannot administer rooms
+ * answers {@link RoomAdminNotSupportedError}.
  */
-export interface VideoProvider {
+export interface VideoProvider extends RoomAdmin {
   /** The provider's configuration name, as in the server's `VIDEO_PROVIDER`. */
   readonly name: VideoProviderName;
 
@@ -133,6 +182,18 @@ export interface VideoProvider {
 
   /** The participants in the current room, local first; empty when not connected. */
   readonly participants: readonly ParticipantInfo[];
+
+  /**
+   * What the local participant may publish now (the media server's permission); empty when not
+   * connected and for a viewer who was not invited to speak.
+   */
+  readonly publishSources: readonly TrackSource[];
+
+  /**
+   * Why the last connected session ended; `undefined` before the first one ends and from the
+   * moment the next one starts connecting.
+   */
+  readonly disconnectReason: DisconnectReason | undefined;
 
   /**
    * Connects to the room a ticket admits to, with a ticket the caller obtained itself (for an
@@ -175,6 +236,14 @@ export interface VideoProvider {
   joinRoom(target: RoomHandle | JoinRequest, options?: JoinOptions): Promise<void>;
 
   /**
+   * Starts (or stops) publishing local media in the current room, e.g. after a host invited this
+   * viewer to speak: `true` turns a device on, `false` off, absent leaves it as it is. Resolves
+   * once done; failures (no device, permission refused, not allowed to publish) are
+   * `localMediaError` events, as after a join. Resolves at once when not connected.
+   */
+  publishLocalMedia(publish: PublishOptions): Promise<void>;
+
+  /**
    * Leaves the current room: unpublishes and stops local media and closes the connection.
    * Resolves once disconnected; resolves at once when not in a room. Never rejects.
    */
@@ -185,6 +254,113 @@ export interface VideoProvider {
    * synchronously, in subscription order; an exception in one does not reach the others.
    */
   on<E extends VideoProviderEventName>(event: E, listener: VideoProviderListener<E>): () => void;
+}
+
+/** A room as the media server describes it (the token server's `Room`, mapped once). */
+export interface RoomInfo {
+  /** The room's name, e.g. `physics-101`. */
+  readonly name: string;
+  /** How many participants are in the room now. */
+  readonly participants: number;
+  /** When the room was opened. */
+  readonly createdAt: Date;
+  /** The most participants the room admits; `undefined`: no limit. */
+  readonly maxParticipants: number | undefined;
+  /** Seconds an empty room stays open; `undefined`: the media server's default. */
+  readonly emptyTimeoutSeconds: number | undefined;
+  /** Free-form metadata, `''` when none. */
+  readonly metadata: string;
+}
+
+/**
+ * How to open a room ({@link RoomAdmin.openRoom}); each absent member keeps the media server's
+ * default. (Not livekit-client's `RoomOptions`, which configure one client's connection.)
+ */
+export interface RoomOptions {
+  readonly maxParticipants?: number;
+  readonly emptyTimeoutSeconds?: number;
+  readonly metadata?: string;
+}
+
+/** Whether a track carries sound or pictures. */
+export type TrackKind = 'audio' | 'video';
+
+/** A track a participant publishes. */
+export interface TrackInfo {
+  /** The media server's id of the track (LiveKit's track sid, e.g. `TR_AMkd8`). */
+  readonly id: string;
+  readonly kind: TrackKind;
+  /** Which device or share it comes from; `undefined` when the server does not say. */
+  readonly source: TrackSource | undefined;
+  readonly muted: boolean;
+  /** The track's name, `''` when none. */
+  readonly name: string;
+}
+
+/** A participant as the media server describes it, with what they publish and may publish. */
+export interface ParticipantDetails {
+  readonly identity: string;
+  /** The display name; `undefined` when the participant has none. */
+  readonly displayName: string | undefined;
+  /** The role their token granted; `undefined` for a participant the token server did not admit. */
+  readonly role: ParticipantRole | undefined;
+  /** When they joined. */
+  readonly joinedAt: Date;
+  /** What they may publish now; empty: nothing (a viewer, or a student sent back). */
+  readonly publishSources: readonly TrackSource[];
+  /** The tracks they publish. */
+  readonly tracks: readonly TrackInfo[];
+}
+
+/**
+ * Room administration, for the LMS back end or a host of the room, in the same words as the Rust
+ * trait (`video_core::RoomAdmin`) and through the token server's `/api/video/rooms` routes.
+ *
+ * Names are checked with the server's rules before any request
+ * ({@link InvalidRoomAdminRequestError}); every other failure rejects with a
+ * {@link RoomAdminHttpError} subclass (not found, forbidden, unavailable, not supported,
+ * rejected, server failure), {@link RoomAdminNetworkError} or
+ * {@link RoomAdminResponseInvalidError}.
+ */
+export interface RoomAdmin {
+  /** Opens a room with `options` (`POST /api/video/rooms`); opening an open room resolves to it. */
+  openRoom(name: string, options?: RoomOptions): Promise<RoomInfo>;
+  /** The open rooms (`GET /api/video/rooms`); a host's session token sees only the rooms it hosts. */
+  listRooms(): Promise<RoomInfo[]>;
+  /** One room (`GET /api/video/rooms/{room}`); {@link RoomAdminNotFoundError} `room_not_found`. */
+  getRoom(name: string): Promise<RoomInfo>;
+  /**
+   * Ends the session for everyone (`DELETE /api/video/rooms/{room}`): every participant is
+   * disconnected, with the reason `room_ended`.
+   */
+  endRoom(name: string): Promise<void>;
+  /** The participants in a room (`GET .../participants`), with their tracks. */
+  listParticipants(room: string): Promise<ParticipantDetails[]>;
+  /** One participant (`GET .../participants/{identity}`); `participant_not_found` when absent. */
+  getParticipant(room: string, identity: string): Promise<ParticipantDetails>;
+  /**
+   * Removes a participant (`DELETE .../participants/{identity}`): they are disconnected with the
+   * reason `removed`, and the tokens issued to them before now no longer admit them; a fresh
+   * token from the token server still does.
+   */
+  removeParticipant(room: string, identity: string): Promise<void>;
+  /** Mutes or unmutes one of a participant's tracks (`POST .../tracks/{track}/mute`); resolves to the track. */
+  muteTrack(room: string, identity: string, trackId: string, muted: boolean): Promise<TrackInfo>;
+  /**
+   * Sets what a participant may publish (`PUT .../permissions`): {@link SPEAKER_SOURCES} invites
+   * them to speak, `[]` sends them back (their tracks are unpublished). Resolves to the participant.
+   */
+  setPublishSources(room: string, identity: string, sources: readonly TrackSource[]): Promise<ParticipantDetails>;
+}
+
+/** Invites a participant to speak: lets them publish camera and microphone ({@link SPEAKER_SOURCES}). */
+export function inviteToSpeak(admin: RoomAdmin, room: string, identity: string): Promise<ParticipantDetails> {
+  return admin.setPublishSources(room, identity, SPEAKER_SOURCES);
+}
+
+/** Sends a participant back to listening: they may publish nothing, and their tracks are unpublished. */
+export function sendBack(admin: RoomAdmin, room: string, identity: string): Promise<ParticipantDetails> {
+  return admin.setPublishSources(room, identity, []);
 }
 
 /**
@@ -249,9 +425,8 @@ export class InvalidJoinRequestError extends VideoProviderError {
   }
 }
 
-/** The token server could not be reached, or did not answer in time. */
-export class TokenRequestNetworkError extends VideoProviderError {
-  override readonly name = 'TokenRequestNetworkError';
+/** The token server could not be reached (`network_error`), or did not answer in time (`timeout`). */
+export abstract class TokenServerNetworkError extends VideoProviderError {
   declare readonly code: 'network_error' | 'timeout';
 
   constructor(code: 'network_error' | 'timeout', message: string, options?: VideoProviderErrorOptions) {
@@ -259,8 +434,25 @@ export class TokenRequestNetworkError extends VideoProviderError {
   }
 }
 
-/** The token server answered with an HTTP error status (and, normally, problem details). */
-export abstract class TokenEndpointHttpError extends VideoProviderError {
+/** The token server's answer was not what the client expects (`invalid_response`, `unexpected_status`). */
+export abstract class TokenServerResponseInvalidError extends VideoProviderError {
+  declare readonly code: 'invalid_response' | 'unexpected_status';
+
+  constructor(code: 'invalid_response' | 'unexpected_status', message: string, options?: VideoProviderErrorOptions) {
+    super(code, message, options);
+  }
+}
+
+/** The token server could not be reached for a ticket, or did not answer in time. */
+export class TokenRequestNetworkError extends TokenServerNetworkError {
+  override readonly name = 'TokenRequestNetworkError';
+}
+
+/**
+ * The token server answered with an HTTP error status (and, normally, problem details): `code`
+ * is the problem's `code`, or `http_<status>` when the body had none.
+ */
+export abstract class TokenServerHttpError extends VideoProviderError {
   /** The HTTP status. */
   readonly status: number;
   /** The problem details body, when the server sent one. */
@@ -277,6 +469,9 @@ export abstract class TokenEndpointHttpError extends VideoProviderError {
     this.problem = problem;
   }
 }
+
+/** The token endpoint answered with an HTTP error status. */
+export abstract class TokenEndpointHttpError extends TokenServerHttpError {}
 
 /**
  * The token server refused the request (HTTP 4xx): the caller's fault, e.g. `empty_parameter`,
@@ -304,13 +499,8 @@ export class TokenServerError extends TokenEndpointHttpError {
 }
 
 /** The token server's answer was not a ticket: not JSON, missing fields, or an unexpected status. */
-export class TokenResponseInvalidError extends VideoProviderError {
+export class TokenResponseInvalidError extends TokenServerResponseInvalidError {
   override readonly name = 'TokenResponseInvalidError';
-  declare readonly code: 'invalid_response' | 'unexpected_status';
-
-  constructor(code: 'invalid_response' | 'unexpected_status', message: string, options?: VideoProviderErrorOptions) {
-    super(code, message, options);
-  }
 }
 
 /** A ticket that expired before it was used. */
@@ -351,21 +541,33 @@ export type RoomConnectionErrorCode =
   | 'service_not_found'
   | 'unknown';
 
+/** Options of a {@link RoomConnectionError}: its cause, and why the server sent the participant away. */
+export interface RoomConnectionErrorOptions extends VideoProviderErrorOptions {
+  readonly disconnectReason?: DisconnectReason;
+}
+
 /** The media server could not be reached, or refused the connection. */
 export class RoomConnectionError extends VideoProviderError {
   override readonly name = 'RoomConnectionError';
   declare readonly code: RoomConnectionErrorCode;
   /** The HTTP status the media server answered with, when known. */
   readonly status: number | undefined;
+  /**
+   * Why the media server ended the connection before it was complete, when it said (code
+   * `leave_request`): e.g. `removed` for a participant a host removed, or who came back with a
+   * token issued before the removal.
+   */
+  readonly disconnectReason: DisconnectReason | undefined;
 
   constructor(
     code: RoomConnectionErrorCode,
     message: string,
     status: number | undefined,
-    options?: VideoProviderErrorOptions,
+    options?: RoomConnectionErrorOptions,
   ) {
     super(code, message, options);
     this.status = status;
+    this.disconnectReason = options?.disconnectReason;
   }
 }
 
@@ -402,4 +604,86 @@ export class LocalMediaError extends VideoProviderError {
     super(code, message, options);
     this.source = source;
   }
+}
+
+/** Which part of a {@link RoomAdmin} call a name rule refused: its path segment. */
+export type RoomAdminParameter = 'room' | 'identity' | 'track';
+
+/** A room administration call refused locally, before any request, with the server's rule and code. */
+export class InvalidRoomAdminRequestError extends VideoProviderError {
+  override readonly name = 'InvalidRoomAdminRequestError';
+  declare readonly code: NameRuleCode;
+  /** The refused argument. */
+  readonly parameter: RoomAdminParameter;
+
+  constructor(parameter: RoomAdminParameter, code: NameRuleCode, message: string) {
+    super(code, message);
+    this.parameter = parameter;
+  }
+}
+
+/** The token server could not be reached for a room administration call, or did not answer in time. */
+export class RoomAdminNetworkError extends TokenServerNetworkError {
+  override readonly name = 'RoomAdminNetworkError';
+}
+
+/** The token server answered a room administration call with an HTTP error status. */
+export abstract class RoomAdminHttpError extends TokenServerHttpError {
+  constructor(status: number, problem: ProblemDetails | undefined) {
+    super(status, problem, status < 500 ? 'The token server refused the room administration call' : 'The token server failed');
+  }
+}
+
+/** No such room (`room_not_found`), participant (`participant_not_found`) or track (`track_not_found`): HTTP 404. */
+export class RoomAdminNotFoundError extends RoomAdminHttpError {
+  override readonly name = 'RoomAdminNotFoundError';
+}
+
+/**
+ * The caller may not administer this room: HTTP 401 (`missing_credentials`,
+ * `invalid_credentials`) or 403 (`room_not_allowed`, `not_room_host`).
+ */
+export class RoomAdminForbiddenError extends RoomAdminHttpError {
+  override readonly name = 'RoomAdminForbiddenError';
+}
+
+/**
+ * Retry later: the media server is unreachable or slow (503 `provider_unavailable`) or the
+ * caller sent too many requests (429 `rate_limited`).
+ */
+export class RoomAdminUnavailableError extends RoomAdminHttpError {
+  override readonly name = 'RoomAdminUnavailableError';
+  /** The server's `Retry-After`, in seconds, when it sent one. */
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(status: number, problem: ProblemDetails | undefined, retryAfterSeconds: number | undefined) {
+    super(status, problem);
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+/**
+ * The token server cannot administer rooms: its provider has no room administration (501
+ * `not_supported`), or it has no such route (404 or 405 without a room administration code).
+ */
+export class RoomAdminNotSupportedError extends RoomAdminHttpError {
+  override readonly name = 'RoomAdminNotSupportedError';
+}
+
+/**
+ * The token server refused the call's input (HTTP 400: `empty_parameter`, `parameter_too_long`,
+ * `invalid_characters`, `invalid_body`; or another 4xx).
+ */
+export class RoomAdminRejectedError extends RoomAdminHttpError {
+  override readonly name = 'RoomAdminRejectedError';
+}
+
+/** The token server failed (HTTP 5xx other than 501 and 503), e.g. `internal_error`. */
+export class RoomAdminServerError extends RoomAdminHttpError {
+  override readonly name = 'RoomAdminServerError';
+}
+
+/** The token server's answer was not what the call expects: not JSON, missing fields, or an unexpected status. */
+export class RoomAdminResponseInvalidError extends TokenServerResponseInvalidError {
+  override readonly name = 'RoomAdminResponseInvalidError';
 }

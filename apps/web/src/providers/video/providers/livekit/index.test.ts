@@ -1,4 +1,5 @@
-import { ConnectionError, RoomEvent } from 'livekit-client';
+import { ParticipantPermission, TrackSource as ProtoTrackSource } from '@livekit/protocol';
+import { ConnectionError, DisconnectReason as LiveKitDisconnectReason, RoomEvent } from 'livekit-client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 import {
@@ -12,9 +13,12 @@ import {
   TokenResponseInvalidError,
   TokenServerError,
   VideoProviderError,
+  RoomAdminNotFoundError,
   type ConnectionState,
+  type DisconnectReason,
   type JoinTicket,
   type ParticipantInfo,
+  type TrackSource,
 } from '../../types';
 import { LiveKitVideoProvider, type LiveKitVideoProviderOptions } from './index';
 
@@ -32,6 +36,10 @@ const fake = vi.hoisted(() => {
     remotes: [] as { identity: string; name: string }[],
     /** What `setCameraEnabled(true)` rejects with, if anything. */
     cameraError: undefined as unknown,
+    /** The local participant's permission in the next `Room`. */
+    permissions: undefined as unknown,
+    /** Runs inside the next `connect()`, before it resolves: the server acting while we join. */
+    duringConnect: undefined as ((room: FakeRoom) => void) | undefined,
   };
 
   class FakeRoom {
@@ -42,6 +50,8 @@ const fake = vi.hoisted(() => {
       identity: '',
       name: '',
       isLocal: true as const,
+      /** LiveKit's permission of the local participant (a `ParticipantPermission`), set by a test. */
+      permissions: next.permissions,
       setMicrophoneEnabled: async (enabled: boolean) => {
         log.push(`setMicrophoneEnabled ${enabled}`);
       },
@@ -86,6 +96,7 @@ const fake = vi.hoisted(() => {
       log.push(`connect #${rooms.indexOf(this) + 1} ${url} ${token}`);
       this.emit('connectionStateChanged', 'connecting');
       await Promise.resolve();
+      next.duringConnect?.(this);
       if (next.connectError !== undefined) {
         this.emit('connectionStateChanged', 'disconnected');
         this.emit('disconnected');
@@ -102,7 +113,7 @@ const fake = vi.hoisted(() => {
     async disconnect(): Promise<void> {
       log.push(`disconnect #${rooms.indexOf(this) + 1}`);
       this.emit('connectionStateChanged', 'disconnected');
-      this.emit('disconnected');
+      this.emit('disconnected', 1); // DisconnectReason.CLIENT_INITIATED, as livekit-client sends it
     }
 
     listenerCount(): number {
@@ -170,6 +181,11 @@ function recordEvents(target: LiveKitVideoProvider): string[] {
   target.on('participantJoined', (p: ParticipantInfo) => events.push(`joined ${p.identity}${p.isLocal ? ' (local)' : ''}`));
   target.on('participantLeft', (p: ParticipantInfo) => events.push(`left ${p.identity}${p.isLocal ? ' (local)' : ''}`));
   target.on('localMediaError', (e: LocalMediaError) => events.push(`media ${e.source} ${e.code}`));
+  target.on('disconnected', (reason: DisconnectReason) => events.push(`disconnected ${reason}`));
+  target.on('participantUpdated', (p: ParticipantInfo) => events.push(`updated ${p.identity}`));
+  target.on('publishSourcesChanged', (sources: readonly TrackSource[], previous: readonly TrackSource[]) =>
+    events.push(`may publish [${sources.join(',')}] (was [${previous.join(',')}])`),
+  );
   return events;
 }
 
@@ -186,6 +202,8 @@ beforeEach(() => {
   fake.next.connectError = undefined;
   fake.next.remotes = [];
   fake.next.cameraError = undefined;
+  fake.next.permissions = undefined;
+  fake.next.duringConnect = undefined;
 });
 
 afterEach(() => {
@@ -664,7 +682,8 @@ describe('leaveRoom', () => {
     await lms.leaveRoom();
 
     expect(fake.log.filter((entry) => entry.startsWith('disconnect'))).toEqual(['disconnect #1']);
-    expect(events).toEqual(['left prof', 'left ada (local)', 'state disconnected']);
+    expect(events).toEqual(['left prof', 'left ada (local)', 'state disconnected', 'disconnected left']);
+    expect(lms.disconnectReason).toBe('left');
     expect(lms.room).toBeUndefined();
     expect(lms.participants).toEqual([]);
     expect(fake.rooms[0]?.listenerCount()).toBe(0);
@@ -680,10 +699,167 @@ describe('leaveRoom', () => {
     await lms.joinRoom({ room: 'physics-101', user: 'ada' }, { publish: {} });
     const events = recordEvents(lms);
 
+    fake.rooms[0]?.emit(RoomEvent.ConnectionStateChanged, 'disconnected');
     fake.rooms[0]?.emit(RoomEvent.Disconnected);
 
-    expect(events).toEqual(['left ada (local)', 'state disconnected']);
+    expect(events).toEqual(['left ada (local)', 'state disconnected', 'disconnected unknown']);
     expect(lms.room).toBeUndefined();
+  });
+});
+
+describe('why a session ended, and what the local participant may publish', () => {
+  async function joined(options: { permissions?: ParticipantPermission; tickets?: number } = {}) {
+    fake.next.permissions = options.permissions;
+    const tickets = Array.from({ length: options.tickets ?? 1 }, () => jsonResponse(200, wireTicket()));
+    const lms = provider(fetchAnswering(...tickets));
+    await lms.joinRoom({ room: 'physics-101', user: 'ada' }, { publish: {} });
+    return lms;
+  }
+
+  it.each([
+    [LiveKitDisconnectReason.PARTICIPANT_REMOVED, 'removed'],
+    [LiveKitDisconnectReason.ROOM_DELETED, 'room_ended'],
+    [LiveKitDisconnectReason.DUPLICATE_IDENTITY, 'duplicate_identity'],
+    [LiveKitDisconnectReason.SERVER_SHUTDOWN, 'server_shutdown'],
+    [LiveKitDisconnectReason.SIGNAL_CLOSE, 'connection_lost'],
+    [LiveKitDisconnectReason.ROOM_CLOSED, 'unknown'],
+  ])('LiveKit reason %s (Disconnected after the state change, as livekit-client emits them) is %s', async (reason, expected) => {
+    const lms = await joined();
+    const events = recordEvents(lms);
+
+    fake.rooms[0]?.emit(RoomEvent.ConnectionStateChanged, 'disconnected');
+    expect(lms.connectionState, 'the state alone does not end the session: its reason follows').toBe('connected');
+    fake.rooms[0]?.emit(RoomEvent.Disconnected, reason);
+
+    expect(events).toEqual(['left ada (local)', 'state disconnected', `disconnected ${expected}`]);
+    expect(lms.disconnectReason).toBe(expected);
+    expect(fake.rooms[0]?.listenerCount()).toBe(0);
+  });
+
+  it('a connection that never came up ends without a reason; the next join clears the last one', async () => {
+    const lms = await joined({ tickets: 2 });
+    fake.rooms[0]?.emit(RoomEvent.Disconnected, LiveKitDisconnectReason.PARTICIPANT_REMOVED);
+    expect(lms.disconnectReason).toBe('removed');
+
+    fake.next.connectError = ConnectionError.notAllowed('invalid token', 401);
+    const events = recordEvents(lms);
+    lms.joinRoom({ room: 'physics-101', user: 'ada' }).catch(() => undefined);
+    await settle();
+    await settle();
+
+    expect(events).not.toContain('disconnected connection_lost');
+    expect(lms.connectionState).toBe('disconnected');
+    expect(lms.disconnectReason).toBeUndefined();
+  });
+
+  it('a participant the server removes while they join (an old token turned away) gets a leave_request with the reason', async () => {
+    fake.next.duringConnect = (room) => {
+      room.emit(RoomEvent.ConnectionStateChanged, 'disconnected');
+      room.emit(RoomEvent.Disconnected, LiveKitDisconnectReason.PARTICIPANT_REMOVED);
+    };
+    const lms = provider(fetchAnswering(jsonResponse(200, wireTicket())));
+    const events = recordEvents(lms);
+
+    const error = await lms.joinRoom({ room: 'physics-101', user: 'ada' }).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(RoomConnectionError);
+    expect(error).toMatchObject({ code: 'leave_request', disconnectReason: 'removed' });
+    expect(events).toEqual(['state connecting', 'state disconnected']);
+    expect(lms.disconnectReason, 'no session was connected').toBeUndefined();
+  });
+
+  it("livekit-client's own leave request while connecting carries LiveKit's reason", async () => {
+    fake.next.connectError = ConnectionError.leaveRequest(
+      'Received leave request while trying to (re)connect',
+      LiveKitDisconnectReason.ROOM_DELETED,
+    );
+    const lms = provider(fetchAnswering(jsonResponse(200, wireTicket())));
+
+    const error = await lms.joinRoom({ room: 'physics-101', user: 'ada' }).catch((e: unknown) => e);
+
+    expect(error).toMatchObject({ name: 'RoomConnectionError', code: 'leave_request', disconnectReason: 'room_ended' });
+  });
+
+  it('leaving while connecting is still a quiet cancellation', async () => {
+    const lms = provider(fetchAnswering(jsonResponse(200, wireTicket())));
+    fake.next.duringConnect = () => void lms.leaveRoom();
+
+    const error = await lms.joinRoom({ room: 'physics-101', user: 'ada' }).catch((e: unknown) => e);
+
+    expect(error).toMatchObject({ code: 'cancelled' });
+  });
+
+  it('publishSources follows LiveKit permission: a viewer invited to speak, then sent back', async () => {
+    const lms = await joined({ permissions: new ParticipantPermission({ canSubscribe: true, canPublish: false }) });
+    expect(lms.publishSources).toEqual([]);
+    const events = recordEvents(lms);
+    const local = fake.rooms[0]?.localParticipant;
+
+    local!.permissions = new ParticipantPermission({
+      canPublish: true,
+      canPublishSources: [ProtoTrackSource.MICROPHONE, ProtoTrackSource.CAMERA],
+    });
+    fake.rooms[0]?.emit(RoomEvent.ParticipantPermissionsChanged, undefined, local);
+    local!.permissions = new ParticipantPermission({ canPublish: false });
+    fake.rooms[0]?.emit(RoomEvent.ParticipantPermissionsChanged, undefined, local);
+
+    expect(events).toEqual([
+      'may publish [camera,microphone] (was [])',
+      'updated ada',
+      'may publish [] (was [camera,microphone])',
+      'updated ada',
+    ]);
+    expect(lms.publishSources).toEqual([]);
+  });
+
+  it('canPublish with no listed sources means every source (LiveKit: no restriction)', async () => {
+    const lms = await joined({ permissions: new ParticipantPermission({ canPublish: true }) });
+    expect(lms.publishSources).toEqual(['camera', 'microphone', 'screen_share', 'screen_share_audio']);
+    await lms.leaveRoom();
+    expect(lms.publishSources).toEqual([]);
+  });
+
+  it('a remote participant muting, publishing or changing permission is a participantUpdated event', async () => {
+    fake.next.remotes = [{ identity: 'bob', name: 'Bob' }];
+    const lms = await joined();
+    const events = recordEvents(lms);
+    const bob = fake.rooms[0]?.remoteParticipants.get('bob');
+
+    fake.rooms[0]?.emit(RoomEvent.TrackMuted, {}, bob);
+    fake.rooms[0]?.emit(RoomEvent.TrackPublished, {}, bob);
+    fake.rooms[0]?.emit(RoomEvent.ParticipantPermissionsChanged, undefined, bob);
+    fake.rooms[0]?.emit(RoomEvent.TrackUnmuted, {}, { identity: 'stranger', isLocal: false });
+
+    expect(events).toEqual(['updated bob', 'updated bob', 'updated bob']);
+  });
+
+  it('publishLocalMedia turns devices on and off in the room, and does nothing outside one', async () => {
+    await provider(fetchAnswering()).publishLocalMedia({ microphone: true });
+    expect(fake.log).toEqual([]);
+
+    const lms = await joined();
+    await lms.publishLocalMedia({ microphone: true });
+    await lms.publishLocalMedia({ camera: false });
+
+    expect(fake.log.slice(-2)).toEqual(['setMicrophoneEnabled true', 'setCameraEnabled false']);
+  });
+});
+
+describe('room administration through the provider', () => {
+  it('goes to the token server named by tokenEndpoint, with its headers', async () => {
+    const fetchFn = vi.fn<typeof fetch>(async () =>
+      jsonResponse(404, { title: 'Room not found', detail: 'No open room.', code: 'room_not_found', status: 404 }),
+    );
+    const lms = new LiveKitVideoProvider({
+      tokenEndpoint: { baseUrl: 'https://video.example.edu', headers: { Authorization: 'Bearer jwt' }, fetch: fetchFn },
+    });
+
+    const error = await lms.endRoom('physics-101').catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(RoomAdminNotFoundError);
+    const [url, init] = fetchFn.mock.calls[0] ?? [];
+    expect([init?.method, url]).toEqual(['DELETE', 'https://video.example.edu/api/video/rooms/physics-101']);
+    expect(new Headers(init?.headers).get('authorization')).toBe('Bearer jwt');
   });
 });
 

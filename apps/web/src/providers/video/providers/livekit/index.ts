@@ -10,24 +10,34 @@ import {
   ConnectionError,
   ConnectionErrorReason,
   ConnectionState as LiveKitConnectionState,
+  DisconnectReason as LiveKitDisconnectReason,
   MediaDeviceFailure,
   Room,
   RoomEvent,
+  Track,
   type Participant,
   type RemoteParticipant,
   type RoomConnectOptions,
-  type RoomOptions,
+  type RoomOptions as LiveKitRoomOptions,
 } from 'livekit-client';
 
 import { VideoProviderEmitter } from '../../events';
 import { checkName } from '../../names';
+import { RoomAdminClient } from '../../room-admin';
 import { TokenEndpoint, type TokenEndpointOptions } from '../../token-endpoint';
 import {
   JoinTicketExpiredError,
   LocalMediaError,
   RoomConnectionError,
   RoomStateError,
+  TRACK_SOURCES,
   type ConnectionState,
+  type DisconnectReason,
+  type RoomOptions,
+  type ParticipantDetails,
+  type RoomInfo,
+  type TrackInfo,
+  type TrackSource,
   type JoinOptions,
   type JoinRequest,
   type JoinTicket,
@@ -47,17 +57,21 @@ export const DEFAULT_TICKET_RENEWAL_MARGIN_MS = 60_000;
 
 /** Options of {@link LiveKitVideoProvider}. Every member is optional. */
 export interface LiveKitVideoProviderOptions {
-  /** How to reach the token server. Default: same origin, `/api/video/token`. */
+  /**
+   * How to reach the token server, for tickets (`/api/video/token`) and for room administration
+   * (`/api/video/rooms`, with the same base URL, fetch, credentials, headers and timeout).
+   * Default: same origin.
+   */
   readonly tokenEndpoint?: TokenEndpointOptions;
   /** Passed to every `new Room()`. Default: adaptive stream and dynacast on. */
-  readonly roomOptions?: RoomOptions;
+  readonly roomOptions?: LiveKitRoomOptions;
   /** Passed to every `Room.connect()`. Default: `livekit-client`'s defaults. */
   readonly connectOptions?: RoomConnectOptions;
   /** See {@link DEFAULT_TICKET_RENEWAL_MARGIN_MS}. */
   readonly ticketRenewalMarginMs?: number;
 }
 
-const DEFAULT_ROOM_OPTIONS: RoomOptions = { adaptiveStream: true, dynacast: true };
+const DEFAULT_ROOM_OPTIONS: LiveKitRoomOptions = { adaptiveStream: true, dynacast: true };
 
 const CONNECTION_STATES: Record<LiveKitConnectionState, ConnectionState> = {
   [LiveKitConnectionState.Disconnected]: 'disconnected',
@@ -78,6 +92,46 @@ const CONNECTION_ERROR_CODES: Record<ConnectionErrorReason, RoomConnectionErrorC
   [ConnectionErrorReason.ServiceNotFound]: 'service_not_found',
 };
 
+/** Why LiveKit ended a session, in the provider-neutral words; every other reason is `unknown`. */
+const DISCONNECT_REASONS: Partial<Record<LiveKitDisconnectReason, DisconnectReason>> = {
+  [LiveKitDisconnectReason.CLIENT_INITIATED]: 'left',
+  [LiveKitDisconnectReason.PARTICIPANT_REMOVED]: 'removed',
+  [LiveKitDisconnectReason.ROOM_DELETED]: 'room_ended',
+  [LiveKitDisconnectReason.DUPLICATE_IDENTITY]: 'duplicate_identity',
+  [LiveKitDisconnectReason.SERVER_SHUTDOWN]: 'server_shutdown',
+  [LiveKitDisconnectReason.SIGNAL_CLOSE]: 'connection_lost',
+  [LiveKitDisconnectReason.JOIN_FAILURE]: 'connection_lost',
+  [LiveKitDisconnectReason.STATE_MISMATCH]: 'connection_lost',
+  [LiveKitDisconnectReason.CONNECTION_TIMEOUT]: 'connection_lost',
+  [LiveKitDisconnectReason.MEDIA_FAILURE]: 'connection_lost',
+};
+
+/** Maps the reason of livekit-client's `RoomEvent.Disconnected` to a {@link DisconnectReason}. */
+export function toDisconnectReason(reason: LiveKitDisconnectReason | undefined): DisconnectReason {
+  return (reason === undefined ? undefined : DISCONNECT_REASONS[reason]) ?? 'unknown';
+}
+
+/**
+ * What a participant may publish now, from LiveKit's permission: nothing without `canPublish`,
+ * every source when `canPublishSources` is empty (LiveKit's "no restriction"), else those sources,
+ * in {@link TRACK_SOURCES}' order.
+ */
+export function publishSourcesOf(participant: Participant): TrackSource[] {
+  const permission = participant.permissions;
+  if (permission === undefined || !permission.canPublish) {
+    return [];
+  }
+  if (permission.canPublishSources.length === 0) {
+    return [...TRACK_SOURCES];
+  }
+  const allowed = new Set<string>(permission.canPublishSources.map((source) => Track.sourceFromProto(source)));
+  return TRACK_SOURCES.filter((source) => allowed.has(source));
+}
+
+function sameSources(a: readonly TrackSource[], b: readonly TrackSource[]): boolean {
+  return a.length === b.length && a.every((source, index) => source === b[index]);
+}
+
 /** A JSON Web Token (three base64url parts, the first of them a JSON object). */
 const JWT_PATTERN = /eyJ[\w-]*\.[\w-]*\.[\w-]*/g;
 
@@ -89,16 +143,24 @@ export function redactTokens(message: string): string {
   return message.replace(JWT_PATTERN, '[token]');
 }
 
-/** Maps whatever `Room.connect()` rejected with to a {@link RoomConnectionError}, tokens redacted. */
-export function toRoomConnectionError(error: unknown): RoomConnectionError {
+/**
+ * Maps whatever `Room.connect()` rejected with to a {@link RoomConnectionError}, tokens redacted.
+ * A leave request carries LiveKit's reason; otherwise `ended` is why the room was disconnected
+ * while connecting, if it was.
+ */
+export function toRoomConnectionError(error: unknown, ended?: DisconnectReason): RoomConnectionError {
   if (error instanceof ConnectionError) {
     const code = CONNECTION_ERROR_CODES[error.reason as ConnectionErrorReason] ?? 'unknown';
     const status = typeof error.status === 'number' ? error.status : undefined;
+    const disconnectReason =
+      error.reason === ConnectionErrorReason.LeaveRequest
+        ? toDisconnectReason(error.context as LiveKitDisconnectReason | undefined)
+        : ended;
     return new RoomConnectionError(
       code,
       `Could not connect to the video server: ${redactTokens(error.message)}`,
       status,
-      { cause: error },
+      { cause: error, ...(disconnectReason !== undefined && { disconnectReason }) },
     );
   }
   const detail = redactTokens(error instanceof Error ? error.message : String(error));
@@ -160,7 +222,8 @@ export class LiveKitVideoProvider implements VideoProvider {
   readonly name = 'livekit' as const;
 
   readonly #tokens: TokenEndpoint;
-  readonly #roomOptions: RoomOptions;
+  readonly #admin: RoomAdminClient;
+  readonly #roomOptions: LiveKitRoomOptions;
   readonly #connectOptions: RoomConnectOptions | undefined;
   readonly #renewalMarginMs: number;
   readonly #emitter = new VideoProviderEmitter();
@@ -175,9 +238,14 @@ export class LiveKitVideoProvider implements VideoProvider {
   #generation = 0;
   #state: ConnectionState = 'disconnected';
   #participants: ParticipantInfo[] = [];
+  #publishSources: readonly TrackSource[] = [];
+  #disconnectReason: DisconnectReason | undefined;
+  /** Why the room being connected was disconnected before the connection was complete. */
+  #endedWhileConnecting: DisconnectReason | undefined;
 
   constructor(options: LiveKitVideoProviderOptions = {}) {
     this.#tokens = new TokenEndpoint(options.tokenEndpoint);
+    this.#admin = new RoomAdminClient(options.tokenEndpoint);
     this.#roomOptions = options.roomOptions ?? DEFAULT_ROOM_OPTIONS;
     this.#connectOptions = options.connectOptions;
     this.#renewalMarginMs = options.ticketRenewalMarginMs ?? DEFAULT_TICKET_RENEWAL_MARGIN_MS;
@@ -189,6 +257,14 @@ export class LiveKitVideoProvider implements VideoProvider {
 
   get participants(): readonly ParticipantInfo[] {
     return this.#participants;
+  }
+
+  get publishSources(): readonly TrackSource[] {
+    return this.#publishSources;
+  }
+
+  get disconnectReason(): DisconnectReason | undefined {
+    return this.#disconnectReason;
   }
 
   /**
@@ -253,6 +329,13 @@ export class LiveKitVideoProvider implements VideoProvider {
     });
   }
 
+  async publishLocalMedia(publish: PublishOptions): Promise<void> {
+    const room = this.#room;
+    if (room !== undefined && this.#state === 'connected') {
+      await this.#publish(room, publish);
+    }
+  }
+
   async leaveRoom(): Promise<void> {
     this.#generation += 1;
     const room = this.#room;
@@ -264,7 +347,45 @@ export class LiveKitVideoProvider implements VideoProvider {
     } catch (error) {
       console.warn('leaving the LiveKit room failed; dropping it anyway', error);
     }
-    this.#teardown(room);
+    this.#teardown(room, 'left');
+  }
+
+  // Room administration: the token server's routes, shared by every provider.
+
+  openRoom(name: string, options?: RoomOptions): Promise<RoomInfo> {
+    return this.#admin.openRoom(name, options);
+  }
+
+  listRooms(): Promise<RoomInfo[]> {
+    return this.#admin.listRooms();
+  }
+
+  getRoom(name: string): Promise<RoomInfo> {
+    return this.#admin.getRoom(name);
+  }
+
+  endRoom(name: string): Promise<void> {
+    return this.#admin.endRoom(name);
+  }
+
+  listParticipants(room: string): Promise<ParticipantDetails[]> {
+    return this.#admin.listParticipants(room);
+  }
+
+  getParticipant(room: string, identity: string): Promise<ParticipantDetails> {
+    return this.#admin.getParticipant(room, identity);
+  }
+
+  removeParticipant(room: string, identity: string): Promise<void> {
+    return this.#admin.removeParticipant(room, identity);
+  }
+
+  muteTrack(room: string, identity: string, trackId: string, muted: boolean): Promise<TrackInfo> {
+    return this.#admin.muteTrack(room, identity, trackId, muted);
+  }
+
+  setPublishSources(room: string, identity: string, sources: readonly TrackSource[]): Promise<ParticipantDetails> {
+    return this.#admin.setPublishSources(room, identity, sources);
   }
 
   /** Runs one join-like operation at a time, and none while in a room. */
@@ -285,32 +406,49 @@ export class LiveKitVideoProvider implements VideoProvider {
       throw new JoinTicketExpiredError(ticket.expiresAt);
     }
     this.#room = room;
+    this.#disconnectReason = undefined;
+    this.#endedWhileConnecting = undefined;
     this.#detach = this.#attach(room);
     try {
       await room.connect(ticket.url, ticket.token, this.#connectOptions);
     } catch (error) {
-      this.#teardown(room);
-      throw toRoomConnectionError(error);
+      const ended = this.#endedWhileConnecting;
+      this.#teardown(room, 'connection_lost');
+      throw toRoomConnectionError(error, ended);
     }
     if (this.#room !== room) {
-      // Left while the connection was being established, and livekit-client did not reject.
-      throw new RoomConnectionError('cancelled', 'Left the room while connecting', undefined);
+      // Disconnected while the connection was being established, and livekit-client did not
+      // reject: this page left, or the server sent it away (e.g. a removed participant's old token).
+      const ended = this.#endedWhileConnecting;
+      if (ended === undefined || ended === 'left') {
+        throw new RoomConnectionError('cancelled', 'Left the room while connecting', undefined);
+      }
+      throw new RoomConnectionError(
+        'leave_request',
+        `The video server ended the connection while joining (${ended})`,
+        undefined,
+        { disconnectReason: ended },
+      );
     }
+    this.#publishSources = publishSourcesOf(room.localParticipant);
     this.#setState('connected');
     this.#addParticipant(room.localParticipant);
     for (const participant of room.remoteParticipants.values()) {
       this.#addParticipant(participant);
     }
-    void this.#publish(room, publish);
+    // Joining only turns devices on; `false` (or absent) leaves them off.
+    void this.#publish(room, {
+      ...(publish.microphone === true && { microphone: true }),
+      ...(publish.camera === true && { camera: true }),
+    });
   }
 
   #attach(room: Room): () => void {
     const onState = (state: LiveKitConnectionState) => {
       const mapped = CONNECTION_STATES[state];
-      if (mapped === 'disconnected') {
-        // Everyone is reported as left before the state changes, however the room ended.
-        this.#teardown(room);
-      } else if (this.#room === room) {
+      // `disconnected` is handled by `onDisconnected`: livekit-client emits `Disconnected`, with
+      // the reason, right after this state change.
+      if (mapped !== 'disconnected' && this.#room === room) {
         this.#setState(mapped);
       }
     };
@@ -324,9 +462,27 @@ export class LiveKitVideoProvider implements VideoProvider {
         this.#removeParticipant(participant.identity);
       }
     };
-    const onDisconnected = () => {
-      // The server ended the session, or the connection was lost for good.
-      this.#teardown(room);
+    const onDisconnected = (reason?: LiveKitDisconnectReason) => {
+      // This page left, the server ended the session or removed us, or the connection was lost for good.
+      this.#teardown(room, toDisconnectReason(reason));
+    };
+    const onUpdated = (participant: Participant) => {
+      const info = this.#participants.find((known) => known.identity === participant.identity);
+      if (this.#room === room && info !== undefined) {
+        this.#emitter.emit('participantUpdated', info);
+      }
+    };
+    const onTrackEvent = (_publication: unknown, participant: Participant) => onUpdated(participant);
+    const onPermissions = (_previous: unknown, participant: Participant) => {
+      if (participant.isLocal && this.#room === room && (this.#state === 'connected' || this.#state === 'reconnecting')) {
+        const previous = this.#publishSources;
+        const sources = publishSourcesOf(participant);
+        if (!sameSources(previous, sources)) {
+          this.#publishSources = sources;
+          this.#emitter.emit('publishSourcesChanged', sources, previous);
+        }
+      }
+      onUpdated(participant);
     };
     const onMediaError = (error: Error, kind?: MediaDeviceKind) => {
       this.#reportedMediaErrors.add(error);
@@ -334,52 +490,81 @@ export class LiveKitVideoProvider implements VideoProvider {
         this.#emitter.emit('localMediaError', toLocalMediaError(kind === 'audioinput' ? 'microphone' : 'camera', error));
       }
     };
+    const onLocalTrack = () => onUpdated(room.localParticipant);
     room
       .on(RoomEvent.ConnectionStateChanged, onState)
       .on(RoomEvent.ParticipantConnected, onJoined)
       .on(RoomEvent.ParticipantDisconnected, onLeft)
       .on(RoomEvent.Disconnected, onDisconnected)
-      .on(RoomEvent.MediaDevicesError, onMediaError);
+      .on(RoomEvent.MediaDevicesError, onMediaError)
+      .on(RoomEvent.ParticipantPermissionsChanged, onPermissions)
+      .on(RoomEvent.TrackPublished, onTrackEvent)
+      .on(RoomEvent.TrackUnpublished, onTrackEvent)
+      .on(RoomEvent.TrackMuted, onTrackEvent)
+      .on(RoomEvent.TrackUnmuted, onTrackEvent)
+      .on(RoomEvent.LocalTrackPublished, onLocalTrack)
+      .on(RoomEvent.LocalTrackUnpublished, onLocalTrack);
     return () => {
       room
         .off(RoomEvent.ConnectionStateChanged, onState)
         .off(RoomEvent.ParticipantConnected, onJoined)
         .off(RoomEvent.ParticipantDisconnected, onLeft)
         .off(RoomEvent.Disconnected, onDisconnected)
-        .off(RoomEvent.MediaDevicesError, onMediaError);
+        .off(RoomEvent.MediaDevicesError, onMediaError)
+        .off(RoomEvent.ParticipantPermissionsChanged, onPermissions)
+        .off(RoomEvent.TrackPublished, onTrackEvent)
+        .off(RoomEvent.TrackUnpublished, onTrackEvent)
+        .off(RoomEvent.TrackMuted, onTrackEvent)
+        .off(RoomEvent.TrackUnmuted, onTrackEvent)
+        .off(RoomEvent.LocalTrackPublished, onLocalTrack)
+        .off(RoomEvent.LocalTrackUnpublished, onLocalTrack);
     };
   }
 
-  /** Forgets `room` if it is the current one: listeners off, participants left, state disconnected. */
-  #teardown(room: Room): void {
+  /**
+   * Forgets `room` if it is the current one: listeners off, participants left, state
+   * disconnected; for a session that was connected, the `disconnected` event with `reason`.
+   */
+  #teardown(room: Room, reason: DisconnectReason): void {
     if (this.#room !== room) {
       return;
     }
+    const wasConnected = this.#state === 'connected' || this.#state === 'reconnecting';
     this.#detach?.();
     this.#detach = undefined;
     this.#room = undefined;
+    this.#publishSources = [];
     const leaving = [...this.#participants].reverse();
     this.#participants = [];
     for (const participant of leaving) {
       this.#emitter.emit('participantLeft', participant);
     }
+    if (wasConnected) {
+      this.#disconnectReason = reason;
+    } else {
+      this.#endedWhileConnecting = reason;
+    }
     this.#setState('disconnected');
+    if (wasConnected) {
+      this.#emitter.emit('disconnected', reason);
+    }
   }
 
+  /** Turns each device of `publish` on (`true`) or off (`false`); failures are `localMediaError` events. */
   async #publish(room: Room, publish: PublishOptions): Promise<void> {
     const wanted: [LocalMediaSource, boolean | undefined][] = [
       ['microphone', publish.microphone],
       ['camera', publish.camera],
     ];
     for (const [source, enabled] of wanted) {
-      if (enabled !== true || this.#room !== room) {
+      if (enabled === undefined || this.#room !== room) {
         continue;
       }
       try {
         if (source === 'camera') {
-          await room.localParticipant.setCameraEnabled(true);
+          await room.localParticipant.setCameraEnabled(enabled);
         } else {
-          await room.localParticipant.setMicrophoneEnabled(true);
+          await room.localParticipant.setMicrophoneEnabled(enabled);
         }
       } catch (error) {
         const reported = typeof error === 'object' && error !== null && this.#reportedMediaErrors.has(error);
