@@ -13,6 +13,8 @@ use video_attendance::{AttendanceError, AttendanceStore as _, Backend, SqlStore}
 use video_core::SessionEventReceiver;
 use video_core::config::{ConfigError, Environment};
 
+use crate::metrics::Metrics;
+
 /// Where attendance is stored and for how long.
 #[derive(Clone)]
 pub struct AttendanceConfig {
@@ -150,9 +152,11 @@ pub const PURGE_EVERY: Duration = Duration::from_secs(60 * 60);
 
 impl Attendance {
     /// Purges the events older than the retention now, and then every [`PURGE_EVERY`], on the
-    /// current actix runtime. A failure is logged and tried again at the next round.
-    pub fn spawn_purge(&self) {
+    /// current actix runtime. A failure is logged, counted in `metrics`, and tried again at the
+    /// next round.
+    pub fn spawn_purge(&self, metrics: &Metrics) {
         let store = Arc::clone(&self.store);
+        let metrics = metrics.clone();
         let days = self.retention_days;
         actix_web::rt::spawn(async move {
             let mut every = actix_web::rt::time::interval(PURGE_EVERY);
@@ -163,10 +167,13 @@ impl Attendance {
                     Ok(purged) => log::info!(
                         "attendance: purged {purged} events older than {days} days (ATTENDANCE_RETENTION_DAYS)"
                     ),
-                    Err(error) => log::warn!(
-                        "attendance: purging events older than {days} days failed: {}",
-                        crate::telemetry::error_chain(&error)
-                    ),
+                    Err(error) => {
+                        metrics.database_error("purge", &error);
+                        log::warn!(
+                            "attendance: purging events older than {days} days failed: {}",
+                            crate::telemetry::error_chain(&error)
+                        );
+                    }
                 }
             }
         });

@@ -280,7 +280,10 @@ pub(crate) async fn room_attendance(
         .auth
         .authenticate(authorization(&request))
         .await
-        .map_err(ApiError::Unauthenticated)?;
+        .map_err(|error| {
+            state.metrics.auth_failure(&error);
+            ApiError::Unauthenticated(error)
+        })?;
     if let Caller::User(grant) = &caller {
         if !grant.rooms.allows(&room) {
             return Err(ApiError::Forbidden(Denied::RoomNotAllowed));
@@ -295,7 +298,10 @@ pub(crate) async fn room_attendance(
         .store
         .report(&room, range, now)
         .await
-        .map_err(ApiError::Attendance)?;
+        .map_err(|error| {
+            state.metrics.database_error("report", &error);
+            ApiError::Attendance(error)
+        })?;
     let body = AttendanceResponse::new(&report, now);
     let wants_csv = request
         .headers()

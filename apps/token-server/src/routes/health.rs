@@ -71,11 +71,10 @@ pub(crate) async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, A
         .await
         .map_err(ApiError::NotReady)?;
     if let Some(attendance) = &state.attendance {
-        attendance
-            .store
-            .ping()
-            .await
-            .map_err(ApiError::StorageNotReady)?;
+        attendance.store.ping().await.map_err(|error| {
+            state.metrics.database_error("ping", &error);
+            ApiError::StorageNotReady(error)
+        })?;
     }
     Ok(HttpResponse::Ok().json(Status { status: "ready" }))
 }

@@ -9,6 +9,7 @@ mod health;
 mod helpers;
 mod limits;
 mod livekit_restart;
+mod metrics;
 mod openapi;
 mod provider_faults;
 mod token;
