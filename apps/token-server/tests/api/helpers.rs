@@ -283,3 +283,6 @@ pub fn postgres_url() -> &'static str {
 #[allow(dead_code)]
 #[path = "../../../../crates/video-attendance/tests/support/mod.rs"]
 mod attendance_support;
+
+/// A PostgreSQL database of a test's own on the test server (video-attendance's harness).
+pub(crate) use attendance_support::PostgresDatabase;

@@ -10,7 +10,7 @@ use video_attendance::AttendanceError;
 use video_core::Role;
 
 use crate::attendance::{event, signed};
-use crate::helpers::{API_SECRET, TestApp, request, spawn_app};
+use crate::helpers::{API_SECRET, PostgresDatabase, TestApp, request, spawn_app};
 
 const METRICS_ON: (&str, &str) = ("METRICS_ADDR", "127.0.0.1:0");
 
@@ -236,6 +236,55 @@ fn without_metrics_addr_nothing_is_served() {
     let app: TestApp = spawn_app(&[]);
     assert_eq!(app.metrics_address, None);
     assert_eq!(app.get("/metrics").status, 404);
+}
+
+#[test]
+fn a_database_that_goes_away_is_counted_by_operation() {
+    // Arrange: a server on a PostgreSQL database of its own, ready.
+    let database = actix_web::rt::System::new().block_on(PostgresDatabase::create());
+    let url = secrecy::ExposeSecret::expose_secret(&database.url).to_owned();
+    let app = spawn_app(&[METRICS_ON, ("DATABASE_URL", &url)]);
+    assert_eq!(app.get("/readyz").status, 200);
+
+    // Act: the database is dropped under it (its connections terminated).
+    actix_web::rt::System::new().block_on(database.drop_database());
+    let ready = app.get("/readyz");
+    let body = event("room_started", "EV_db_1", 1_796_000_000, None);
+    let webhook = app.post_with(
+        "/api/video/webhooks/livekit",
+        &[("Authorization", &signed(&body, API_SECRET))],
+        body.as_bytes(),
+    );
+    let scrape = app.scrape();
+
+    // Assert
+    assert_eq!(ready.status, 503, "{}", ready.text());
+    assert!([500, 503].contains(&webhook.status), "{}", webhook.text());
+    assert_eq!(
+        value(
+            &scrape,
+            r#"token_server_database_errors_total{operation="ping"}"#
+        ),
+        1.0
+    );
+    assert_eq!(
+        value(
+            &scrape,
+            r#"token_server_database_errors_total{operation="append"}"#
+        ),
+        1.0
+    );
+    assert_eq!(
+        value(
+            &scrape,
+            r#"token_server_webhook_events_total{event="room_started",outcome="storage_error"}"#
+        ),
+        1.0
+    );
+    assert!(
+        !scrape.contains("attendance_test_"),
+        "no database name:\n{scrape}"
+    );
 }
 
 #[test]
