@@ -256,13 +256,16 @@ impl Metrics {
     /// matched, counted as [`UNMATCHED_ROUTE`]), never the request's path.
     pub fn http_request(
         &self,
-        route: Option<String>,
+        route: Option<&str>,
         method: &Method,
         status: StatusCode,
         elapsed: Duration,
     ) {
         self.with(|recorder| {
-            let route = Label::new("route", route.unwrap_or_else(|| UNMATCHED_ROUTE.to_owned()));
+            let route = match route {
+                Some(route) => Label::new("route", route.to_owned()),
+                None => Label::from_static_parts("route", UNMATCHED_ROUTE),
+            };
             let method = Label::from_static_parts("method", method_label(method));
             let labels = vec![route.clone(), method.clone()];
             recorder

@@ -82,10 +82,12 @@ pub(crate) async fn observe<B: MessageBody>(
     let response = next.call(request).await?;
     let request = response.request();
     let elapsed = started.map(|started| started.elapsed());
+    // The route's template, read once for both (`None`: no route matched).
+    let pattern = elapsed.and_then(|_| request.match_pattern());
     let state = request.app_data::<web::Data<AppState>>();
     if let (Some(state), Some(elapsed)) = (state.filter(|_| metrics_on), elapsed) {
         state.metrics.http_request(
-            request.match_pattern(),
+            pattern.as_deref(),
             request.method(),
             response.status(),
             elapsed,
@@ -97,10 +99,8 @@ pub(crate) async fn observe<B: MessageBody>(
         (Some(elapsed), audit) => {
             // A route with parameters is logged by its template (`/api/video/rooms/{room}/…`): a
             // path may name a room, which the access line never does, as it never logs a query.
-            let pattern = request
-                .match_pattern()
-                .filter(|pattern| pattern.contains('{'));
-            let path = pattern.as_deref().unwrap_or(request.path());
+            let template = pattern.as_deref().filter(|pattern| pattern.contains('{'));
+            let path = template.unwrap_or(request.path());
             let (method, status) = (request.method(), response.status());
             // Milliseconds with three decimals, from whole microseconds: no float formatting.
             let micros = elapsed.as_micros();

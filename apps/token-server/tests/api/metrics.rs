@@ -361,7 +361,7 @@ fn metric_names(text: &str) -> BTreeSet<String> {
 fn every_exported_name() -> BTreeSet<String> {
     let metrics = Metrics::new("livekit");
     metrics.http_request(
-        Some("/api/video/token".into()),
+        Some("/api/video/token"),
         &actix_web::http::Method::GET,
         actix_web::http::StatusCode::OK,
         Duration::from_micros(300),
