@@ -14,7 +14,7 @@
 //! `docs/operations.md`; the dashboard and alert rules in `deploy/` are tested against them.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard};
 use std::time::Duration;
 
 use ::metrics::{Key, KeyName, Label, Level, Metadata, Recorder, SharedString};
@@ -107,7 +107,7 @@ const PROVIDER_BUCKETS: [f64; 11] = [
 ];
 /// How often histogram samples are folded into their buckets between scrapes, which bounds the
 /// memory they take under load.
-pub const UPKEEP_EVERY: Duration = Duration::from_secs(5);
+pub const UPKEEP_EVERY: Duration = Duration::from_secs(1);
 
 /// The route label of a request that matched no route (404): never its path.
 pub const UNMATCHED_ROUTE: &str = "unmatched";
@@ -154,7 +154,33 @@ impl MetricsConfig {
 /// recording function does nothing when metrics are off.
 #[derive(Clone, Default)]
 pub struct Metrics {
-    recorder: Option<Arc<PrometheusRecorder>>,
+    recorder: Option<Arc<Recording>>,
+}
+
+/// The recorder, and the handles of the request series already seen.
+struct Recording {
+    recorder: PrometheusRecorder,
+    /// One entry per route, method and status seen (a few dozen: the labels are fixed words).
+    /// Looking a request up here costs a short scan under a read lock; registering its series
+    /// with the recorder costs a `Key` built, cloned and hashed per metric (measured in
+    /// docs/performance.md).
+    http: RwLock<Vec<HttpSeries>>,
+}
+
+impl std::ops::Deref for Recording {
+    type Target = PrometheusRecorder;
+
+    fn deref(&self) -> &PrometheusRecorder {
+        &self.recorder
+    }
+}
+
+struct HttpSeries {
+    route: Option<Box<str>>,
+    method: &'static str,
+    status: u16,
+    requests: ::metrics::Counter,
+    duration: ::metrics::Histogram,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -201,7 +227,10 @@ impl Metrics {
             }
         }
         let metrics = Self {
-            recorder: Some(Arc::new(recorder)),
+            recorder: Some(Arc::new(Recording {
+                recorder,
+                http: RwLock::new(Vec::new()),
+            })),
         };
         metrics.with(|recorder| {
             let labels = vec![
@@ -238,7 +267,7 @@ impl Metrics {
         self.recorder.is_some()
     }
 
-    fn with(&self, record: impl FnOnce(&PrometheusRecorder)) {
+    fn with(&self, record: impl FnOnce(&Recording)) {
         if let Some(recorder) = &self.recorder {
             record(recorder);
         }
@@ -261,21 +290,49 @@ impl Metrics {
         status: StatusCode,
         elapsed: Duration,
     ) {
-        self.with(|recorder| {
-            let route = match route {
+        self.with(|recording| {
+            let (method, status) = (method_label(method), status.as_u16());
+            let seconds = elapsed.as_secs_f64();
+            let seen = |series: &HttpSeries| {
+                series.status == status
+                    && series.method == method
+                    && series.route.as_deref() == route
+            };
+            let known = read(&recording.http);
+            if let Some(series) = known.iter().find(|series| seen(series)) {
+                series.requests.increment(1);
+                series.duration.record(seconds);
+                return;
+            }
+            drop(known);
+            let route_label = match route {
                 Some(route) => Label::new("route", route.to_owned()),
                 None => Label::from_static_parts("route", UNMATCHED_ROUTE),
             };
-            let method = Label::from_static_parts("method", method_label(method));
-            let labels = vec![route.clone(), method.clone()];
-            recorder
-                .register_histogram(&Key::from_parts(HTTP_REQUEST_DURATION, labels), &METADATA)
-                .record(elapsed.as_secs_f64());
-            let status = Label::new("status", status.as_str().to_owned());
-            let labels = vec![route, method, status];
-            recorder
-                .register_counter(&Key::from_parts(HTTP_REQUESTS, labels), &METADATA)
-                .increment(1);
+            let method_label = Label::from_static_parts("method", method);
+            let labels = vec![route_label.clone(), method_label.clone()];
+            let duration = recording
+                .register_histogram(&Key::from_parts(HTTP_REQUEST_DURATION, labels), &METADATA);
+            let status_label = Label::new("status", status.to_string());
+            let labels = vec![route_label, method_label, status_label];
+            let requests =
+                recording.register_counter(&Key::from_parts(HTTP_REQUESTS, labels), &METADATA);
+            requests.increment(1);
+            duration.record(seconds);
+            let mut known = recording
+                .http
+                .write()
+                .unwrap_or_else(PoisonError::into_inner);
+            // Another worker may have added it meanwhile; the handles are the same series.
+            if !known.iter().any(&seen) {
+                known.push(HttpSeries {
+                    route: route.map(Box::from),
+                    method,
+                    status,
+                    requests,
+                    duration,
+                });
+            }
         });
     }
 
@@ -380,6 +437,10 @@ impl Metrics {
             .as_ref()
             .map(|recorder| recorder.handle().render())
     }
+}
+
+fn read<T>(lock: &RwLock<T>) -> RwLockReadGuard<'_, T> {
+    lock.read().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// The method as a label: the standard ones by name, anything else `other` (a method is any
