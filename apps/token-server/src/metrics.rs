@@ -14,7 +14,7 @@
 //! `docs/operations.md`; the dashboard and alert rules in `deploy/` are tested against them.
 
 use std::net::SocketAddr;
-use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard};
+use std::sync::Arc;
 use std::time::Duration;
 
 use ::metrics::{Key, KeyName, Label, Level, Metadata, Recorder, SharedString};
@@ -157,14 +157,9 @@ pub struct Metrics {
     recorder: Option<Arc<Recording>>,
 }
 
-/// The recorder, and the handles of the request series already seen.
+/// The recorder, and the handles of the series whose labels are known at startup.
 struct Recording {
     recorder: PrometheusRecorder,
-    /// One entry per route, method and status seen (a few dozen: the labels are fixed words).
-    /// Looking a request up here costs a short scan under a read lock; registering its series
-    /// with the recorder costs a `Key` built, cloned and hashed per metric (measured in
-    /// docs/performance.md).
-    http: RwLock<Vec<HttpSeries>>,
     /// `tokens_issued_total` for each role, in the order of [`Role::ALL`]: one per token request.
     tokens: [::metrics::Counter; 3],
 }
@@ -175,14 +170,6 @@ impl std::ops::Deref for Recording {
     fn deref(&self) -> &PrometheusRecorder {
         &self.recorder
     }
-}
-
-struct HttpSeries {
-    route: Option<Box<str>>,
-    method: &'static str,
-    status: u16,
-    requests: ::metrics::Counter,
-    duration: ::metrics::Histogram,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -233,11 +220,7 @@ impl Metrics {
             recorder.register_counter(&Key::from_parts(TOKENS_ISSUED, labels), &METADATA)
         });
         let metrics = Self {
-            recorder: Some(Arc::new(Recording {
-                recorder,
-                http: RwLock::new(Vec::new()),
-                tokens,
-            })),
+            recorder: Some(Arc::new(Recording { recorder, tokens })),
         };
         metrics.with(|recorder| {
             let labels = vec![
@@ -296,49 +279,21 @@ impl Metrics {
         status: StatusCode,
         elapsed: Duration,
     ) {
-        self.with(|recording| {
-            let (method, status) = (method_label(method), status.as_u16());
-            let seconds = elapsed.as_secs_f64();
-            let seen = |series: &HttpSeries| {
-                series.status == status
-                    && series.method == method
-                    && series.route.as_deref() == route
-            };
-            let known = read(&recording.http);
-            if let Some(series) = known.iter().find(|series| seen(series)) {
-                series.requests.increment(1);
-                series.duration.record(seconds);
-                return;
-            }
-            drop(known);
-            let route_label = match route {
+        self.with(|recorder| {
+            let route = match route {
                 Some(route) => Label::new("route", route.to_owned()),
                 None => Label::from_static_parts("route", UNMATCHED_ROUTE),
             };
-            let method_label = Label::from_static_parts("method", method);
-            let labels = vec![route_label.clone(), method_label.clone()];
-            let duration = recording
-                .register_histogram(&Key::from_parts(HTTP_REQUEST_DURATION, labels), &METADATA);
-            let status_label = Label::new("status", status.to_string());
-            let labels = vec![route_label, method_label, status_label];
-            let requests =
-                recording.register_counter(&Key::from_parts(HTTP_REQUESTS, labels), &METADATA);
-            requests.increment(1);
-            duration.record(seconds);
-            let mut known = recording
-                .http
-                .write()
-                .unwrap_or_else(PoisonError::into_inner);
-            // Another worker may have added it meanwhile; the handles are the same series.
-            if !known.iter().any(&seen) {
-                known.push(HttpSeries {
-                    route: route.map(Box::from),
-                    method,
-                    status,
-                    requests,
-                    duration,
-                });
-            }
+            let method = Label::from_static_parts("method", method_label(method));
+            let labels = vec![route.clone(), method.clone()];
+            recorder
+                .register_histogram(&Key::from_parts(HTTP_REQUEST_DURATION, labels), &METADATA)
+                .record(elapsed.as_secs_f64());
+            let status = Label::new("status", status.as_str().to_owned());
+            let labels = vec![route, method, status];
+            recorder
+                .register_counter(&Key::from_parts(HTTP_REQUESTS, labels), &METADATA)
+                .increment(1);
         });
     }
 
@@ -448,10 +403,6 @@ impl Metrics {
             .as_ref()
             .map(|recorder| recorder.handle().render())
     }
-}
-
-fn read<T>(lock: &RwLock<T>) -> RwLockReadGuard<'_, T> {
-    lock.read().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// The method as a label: the standard ones by name, anything else `other` (a method is any
