@@ -6,8 +6,11 @@
 # Compose file (Docker Compose's own `config`, the compose-spec schema, and how the stack is
 # wired), LiveKit configuration keys against LiveKit's documented settings, Kubernetes manifests
 # (Kubernetes' OpenAPI schemas offline, plus probes, Secret and label consistency), the Dockerfile
-# (hadolint), GitHub workflows (their schema, and actionlint), the shell scripts (shellcheck), and that every
-# environment variable we set is one the token server documents.
+# (hadolint), GitHub workflows (their schema, and actionlint), the shell scripts (shellcheck), that every
+# environment variable we set is one the token server documents, and the monitoring files
+# (deploy/monitoring: promtool checks the scrape configuration and the alert rules and runs their
+# unit tests; the dashboard's LiveKit metrics are checked against what the pinned LiveKit serves;
+# its token-server metrics are checked against the server by apps/token-server/tests/api/metrics.rs).
 #
 # Tools come from PyPI (deploy/requirements.txt) into .cache/deploy-venv, reinstalled only when
 # that file changes. Needs python3 with venv and access to PyPI on the first run. The last line
@@ -43,6 +46,18 @@ ACTIONLINT="$ROOT/.cache/actionlint/$ACTIONLINT_VERSION/actionlint"
 if [[ ! -x "$ACTIONLINT" ]]; then
     echo "deploy: installing actionlint $ACTIONLINT_VERSION into ${ACTIONLINT%/*}"
     GOBIN="${ACTIONLINT%/*}" go install "github.com/rhysd/actionlint/cmd/actionlint@$ACTIONLINT_VERSION"
+fi
+
+# promtool, from Debian's `prometheus` package, installed with apt-get when missing (as
+# scripts/postgres.sh installs PostgreSQL and apps/web/scripts/ci.sh Chromium).
+if ! command -v promtool >/dev/null; then
+    if [[ "$(id -u)" != 0 ]] || ! command -v apt-get >/dev/null; then
+        echo "deploy: promtool is missing, and installing it needs root and apt-get (apt-get install prometheus)" >&2
+        exit 1
+    fi
+    echo "deploy: installing Debian's prometheus package (promtool)"
+    apt-get update -q </dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends prometheus </dev/null
 fi
 
 WORK="$(mktemp -d)"
@@ -89,7 +104,29 @@ check "tests/livekit/livekit.yaml: loopback only, test keys, documented settings
 # Compose gives LiveKit webhook.api_key in LIVEKIT_WEBHOOK_API_KEY (livekit.yaml has webhook.urls
 # only); check-config's key is named `check-config`.
 check "livekit.yaml: the pinned LiveKit server starts with it" \
-    env LIVEKIT_WEBHOOK_API_KEY=check-config bash scripts/livekit.sh check-config deploy/livekit.yaml
+    env LIVEKIT_WEBHOOK_API_KEY=check-config bash scripts/livekit.sh check-config deploy/livekit.yaml \
+    "$WORK/livekit-metrics.txt"
+
+MONITORING=deploy/monitoring
+check "monitoring: promtool check config (Compose scrape configuration)" \
+    promtool check config "$MONITORING/prometheus.yml"
+check "monitoring: promtool check rules" promtool check rules "$MONITORING/alerts.yml"
+check "monitoring: promtool test rules (the alerts fire when they should)" \
+    promtool test rules "$MONITORING/alerts.test.yml"
+# Every livekit_* metric the dashboard queries is one the pinned LiveKit serves (saved by the
+# check-config run above; a gauge is listed by `# TYPE` before any room exists).
+livekit_metrics_exported() {
+    "$PYTHON" - "$MONITORING/grafana-dashboard.json" "$WORK/livekit-metrics.txt" <<'PY'
+import json, re, sys
+dashboard = json.load(open(sys.argv[1], encoding="utf-8"))
+served = set(re.findall(r"^# TYPE (livekit_\w+)", open(sys.argv[2], encoding="utf-8").read(), re.M))
+queried = set(re.findall(r"\blivekit_\w+", json.dumps(dashboard)))
+assert queried, "the dashboard queries no LiveKit metric"
+missing = sorted(queried - served)
+assert not missing, f"LiveKit does not serve {missing}; it serves {sorted(served)}"
+PY
+}
+check "monitoring: the dashboard's LiveKit metrics are LiveKit's" livekit_metrics_exported
 
 check "kubernetes: OpenAPI schemas (strict), ${#kube_resources[@]} files" \
     kubernetes-validate --strict --quiet "${kube_resources[@]}"

@@ -5,8 +5,9 @@
 #   scripts/livekit.sh dev            # LiveKit for `cargo run -p token-server`'s defaults
 #   scripts/livekit.sh run [--webhook-url URL] [--redis ADDR]
 #                                     # a test instance on free loopback ports (see below)
-#   scripts/livekit.sh check-config FILE
-#                                     # the pinned server starts with FILE (strict parsing)
+#   scripts/livekit.sh check-config FILE [METRICS_OUT]
+#                                     # the pinned server starts with FILE (strict parsing);
+#                                     # with METRICS_OUT, its /metrics text is saved there
 #   scripts/livekit.sh version        # the pinned version
 #
 # The version is pinned here and nowhere else is it chosen: deploy/docker-compose.yml, the Helm
@@ -199,17 +200,19 @@ stop_within() {
 }
 
 # Starts the pinned server with FILE (on free loopback ports, a throw-away key pair) and stops it
-# once it answers: LiveKit parses its configuration strictly, so this proves it accepts FILE.
+# once it answers: LiveKit parses its configuration strictly, so this proves it accepts FILE. Its
+# Prometheus port (prometheus.port) is moved to a free one too; with METRICS_OUT, what it serves
+# there is saved to that file (deploy/validate.sh checks the dashboard's LiveKit metrics with it).
 check_config() {
-    local file="${1:-}"
+    local file="${1:-}" metrics_out="${2:-}"
     [[ -f "$file" ]] || die "check-config: no such file '$file'"
-    local bin port tcp_port udp_port log pid
+    local bin port tcp_port udp_port prometheus_port log pid
     bin="$(install_server)"
-    read -r port tcp_port udp_port <<<"$(free_ports 3)"
+    read -r port tcp_port udp_port prometheus_port <<<"$(free_ports 4)"
     log="$(mktemp)"
     "$bin" --config "$file" --keys "check-config: $(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')" \
         --bind 127.0.0.1 --node-ip 127.0.0.1 --port "$port" --rtc.tcp_port "$tcp_port" --udp-port "$udp_port" \
-        >"$log" 2>&1 &
+        --prometheus.port "$prometheus_port" >"$log" 2>&1 &
     pid=$!
     local deadline=$((SECONDS + 30)) ok=0
     while ((SECONDS < deadline)) && kill -0 "$pid" 2>/dev/null; do
@@ -219,6 +222,10 @@ check_config() {
         fi
         sleep 0.2
     done
+    if ((ok == 1)) && [[ -n "$metrics_out" ]]; then
+        curl -s --fail --max-time 5 "http://127.0.0.1:$prometheus_port/metrics" >"$metrics_out" ||
+            { stop_within 10 "$pid"; die "LiveKit $LIVEKIT_VERSION serves no /metrics on its Prometheus port"; }
+    fi
     stop_within 10 "$pid"
     if ((ok == 0)); then
         tail -n 20 "$log" >&2

@@ -13,6 +13,8 @@ use video_attendance::{AttendanceError, AttendanceStore as _, Backend, SqlStore}
 use video_core::SessionEventReceiver;
 use video_core::config::{ConfigError, Environment};
 
+use crate::metrics::Metrics;
+
 /// Where attendance is stored and for how long.
 #[derive(Clone)]
 pub struct AttendanceConfig {
@@ -153,9 +155,11 @@ pub const REVOCATIONS_KEPT: Duration = Duration::from_secs(25 * 60 * 60);
 
 impl Attendance {
     /// Purges the events older than the retention (and token revocations older than
-    /// [`REVOCATIONS_KEPT`]) now, and then every [`PURGE_EVERY`], on the current actix runtime. A failure is logged and tried again at the next round.
-    pub fn spawn_purge(&self) {
+    /// [`REVOCATIONS_KEPT`]) now, and then every [`PURGE_EVERY`], on the current actix runtime.
+    /// A failure is logged, counted in `metrics`, and tried again at the next round.
+    pub fn spawn_purge(&self, metrics: &Metrics) {
         let store = Arc::clone(&self.store);
+        let metrics = metrics.clone();
         let days = self.retention_days;
         actix_web::rt::spawn(async move {
             let mut every = actix_web::rt::time::interval(PURGE_EVERY);
@@ -164,6 +168,7 @@ impl Attendance {
                 // A removal's revocation outlives every token issued before it (24 h at most).
                 let moot = SystemTime::now() - REVOCATIONS_KEPT;
                 if let Err(error) = store.purge_revocations_before(moot).await {
+                    metrics.database_error("purge", &error);
                     log::warn!(
                         "attendance: purging old token revocations failed: {}",
                         crate::telemetry::error_chain(&error)
@@ -174,10 +179,13 @@ impl Attendance {
                     Ok(purged) => log::info!(
                         "attendance: purged {purged} events older than {days} days (ATTENDANCE_RETENTION_DAYS)"
                     ),
-                    Err(error) => log::warn!(
-                        "attendance: purging events older than {days} days failed: {}",
-                        crate::telemetry::error_chain(&error)
-                    ),
+                    Err(error) => {
+                        metrics.database_error("purge", &error);
+                        log::warn!(
+                            "attendance: purging events older than {days} days failed: {}",
+                            crate::telemetry::error_chain(&error)
+                        );
+                    }
                 }
             }
         });

@@ -149,6 +149,10 @@ fn serve() -> anyhow::Result<()> {
             config.provider.name()
         );
         log::info!("Swagger UI at http://{address}/swagger-ui/");
+        match application.metrics_address() {
+            Some(metrics) => log::info!("metrics at http://{metrics}/metrics (METRICS_ADDR)"),
+            None => log::info!("metrics off (METRICS_ADDR is not set)"),
+        }
         match config.web_page_dir() {
             Some(dir) => log::info!("web page at http://{address}/ from {}", dir.display()),
             None => log::info!(

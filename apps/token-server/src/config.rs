@@ -8,6 +8,7 @@ use video_core::config::{AppEnv, ConfigError, Environment, Settings};
 
 use crate::attendance::AttendanceConfig;
 use crate::auth::AuthConfig;
+use crate::metrics::MetricsConfig;
 use crate::providers::{self, ProviderConfig};
 use crate::rate_limit::RateLimitConfig;
 
@@ -33,6 +34,8 @@ pub struct ServerConfig {
     pub rate_limits: RateLimitConfig,
     /// Attendance storage: `DATA_DIR` or `DATABASE_URL`, and `ATTENDANCE_RETENTION_DAYS`.
     pub attendance: AttendanceConfig,
+    /// `METRICS_ADDR`: the separate listener of `GET /metrics`, or none (metrics off).
+    pub metrics: MetricsConfig,
     /// `LISTEN_FDS` is set: listen on the socket a supervisor (systemd, or any process that
     /// follows its socket-activation protocol) passed as file descriptor 3, not on `HOST:PORT`.
     pub socket_activation: bool,
@@ -86,6 +89,7 @@ impl ServerConfig {
             cors_allowed_origins: cors_origins(env.get("CORS_ALLOWED_ORIGINS")?)?,
             rate_limits: RateLimitConfig::from_env(env)?,
             attendance: AttendanceConfig::from_env(env)?,
+            metrics: MetricsConfig::from_env(env)?,
             socket_activation,
         })
     }
@@ -133,6 +137,7 @@ impl ServerConfig {
         ));
         lines.extend(self.rate_limits.describe());
         lines.extend(self.attendance.describe());
+        lines.push(self.metrics.describe());
         lines
     }
 }

@@ -5,6 +5,7 @@ pub mod attendance;
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod metrics;
 pub mod middleware;
 pub mod openapi;
 pub mod problem;

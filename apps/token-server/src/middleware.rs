@@ -1,4 +1,5 @@
-//! The middleware around every route: the request-body bound, CORS and the access log.
+//! The middleware around every route: the request-body bound, CORS, and the access log with the
+//! request metrics.
 
 use std::time::Instant;
 
@@ -7,9 +8,10 @@ use actix_web::body::{BoxBody, EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::{Method, header};
 use actix_web::middleware::Next;
-use actix_web::{HttpMessage, ResponseError};
+use actix_web::{HttpMessage, ResponseError, web};
 
 use crate::problem::ApiError;
+use crate::startup::AppState;
 use crate::telemetry;
 
 /// The largest request body accepted elsewhere (those routes take none).
@@ -63,31 +65,52 @@ pub(crate) async fn refuse_request_bodies(
         .map(ServiceResponse::map_into_left_body)
 }
 
-/// One line per request: method, path (never the query string, which may name people and
-/// rooms), status and latency; for an issued token the same line carries the audit record (see
+/// What every request leaves behind: its access line and its metrics.
+///
+/// The access line: method, path (never the query string, which may name people and rooms),
+/// status and latency; for an issued token the same line carries the audit record (see
 /// [`telemetry::audit`]), which is a line of its own when access lines are off. Headers are
-/// never logged: they may carry credentials. With both targets off this costs one check and one
-/// look into the request's extensions.
-pub(crate) async fn access_log<B: MessageBody>(
+/// never logged: they may carry credentials.
+///
+/// The metrics ([`Metrics::http_request`](crate::metrics::Metrics::http_request)): the route's
+/// template, the method, the status and the latency, when metrics are on.
+///
+/// With both log targets and metrics off this costs three checks and one look into the
+/// request's extensions.
+pub(crate) async fn observe<B: MessageBody>(
     request: ServiceRequest,
     next: Next<B>,
 ) -> Result<ServiceResponse<B>, actix_web::Error> {
-    let started = telemetry::access_enabled().then(Instant::now);
+    let metrics_on = request
+        .app_data::<web::Data<AppState>>()
+        .is_some_and(|state| state.metrics.is_on());
+    let access = telemetry::access_enabled();
+    let started = (access || metrics_on).then(Instant::now);
     let response = next.call(request).await?;
     let request = response.request();
+    let elapsed = started.map(|started| started.elapsed());
+    // The route's template, read once for both (`None`: no route matched).
+    let pattern = elapsed.and_then(|_| request.match_pattern());
+    let state = request.app_data::<web::Data<AppState>>();
+    if let (Some(state), Some(elapsed)) = (state.filter(|_| metrics_on), elapsed) {
+        state.metrics.http_request(
+            pattern.as_deref(),
+            request.method(),
+            response.status(),
+            elapsed,
+        );
+    }
     let extensions = request.extensions();
     let audit = extensions.get::<telemetry::AuditRecord>();
-    match (started, audit) {
-        (Some(started), audit) => {
+    match (elapsed.filter(|_| access), audit) {
+        (Some(elapsed), audit) => {
             // A route with parameters is logged by its template (`/api/video/rooms/{room}/…`): a
             // path may name a room, which the access line never does, as it never logs a query.
-            let pattern = request
-                .match_pattern()
-                .filter(|pattern| pattern.contains('{'));
-            let path = pattern.as_deref().unwrap_or(request.path());
+            let template = pattern.as_deref().filter(|pattern| pattern.contains('{'));
+            let path = template.unwrap_or(request.path());
             let (method, status) = (request.method(), response.status());
             // Milliseconds with three decimals, from whole microseconds: no float formatting.
-            let micros = started.elapsed().as_micros();
+            let micros = elapsed.as_micros();
             let (millis, micros) = (micros / 1000, micros % 1000);
             match audit {
                 Some(audit) => log::info!(

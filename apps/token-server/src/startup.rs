@@ -22,7 +22,8 @@ use video_attendance::AttendanceError;
 use crate::attendance::Attendance;
 use crate::auth::{AuthMode, AuthSetupError, Authenticator, install_crypto_provider};
 use crate::config::ServerConfig;
-use crate::middleware::{access_log, cors, refuse_request_bodies};
+use crate::metrics::{MeteredRoomAdmin, Metrics, MetricsListener, serve_metrics_listener};
+use crate::middleware::{cors, observe, refuse_request_bodies};
 use crate::openapi::{self, ApiDoc};
 use crate::rate_limit::RateLimiter;
 use crate::routes;
@@ -41,6 +42,8 @@ pub struct AppState {
     /// Attendance storage and the provider's webhook receiver; `None` when not set up (an
     /// embedding or benchmark that builds an [`AppFactory`] without it).
     pub attendance: Option<Attendance>,
+    /// The server's metrics (off unless `METRICS_ADDR` is set).
+    pub metrics: Metrics,
 }
 
 /// Why the server could not be built.
@@ -49,6 +52,9 @@ pub enum StartupError {
     /// The listening socket could not be bound or taken over.
     #[error("could not listen")]
     Listen(#[source] std::io::Error),
+    /// The metrics listener could not be bound.
+    #[error("could not listen on METRICS_ADDR")]
+    MetricsListen(#[source] std::io::Error),
     /// Caller authentication could not be set up.
     #[error("caller authentication could not be set up")]
     Auth(#[source] AuthSetupError),
@@ -68,11 +74,14 @@ pub struct AppFactory {
     auth_mode: AuthMode,
     web_page: Option<PathBuf>,
     origins: Vec<String>,
+    metrics_listener: Option<SocketAddr>,
 }
 
 impl AppFactory {
     /// Sets up caller authentication and the rate limiters of `config` around `provider`, with
-    /// `attendance` (opened by [`Application::build`]) or without (its routes then answer 404).
+    /// `attendance` (opened by [`Application::build`]) or without (its routes then answer 404),
+    /// and the metrics when `METRICS_ADDR` is set (served only once
+    /// [`with_metrics_listener`](Self::with_metrics_listener) names the listener).
     pub fn new(
         config: &ServerConfig,
         provider: Arc<dyn VideoProvider>,
@@ -81,19 +90,40 @@ impl AppFactory {
         // Before any token is minted: see `install_crypto_provider`.
         install_crypto_provider();
         let auth = Authenticator::new(&config.auth).map_err(StartupError::Auth)?;
+        let metrics = match config.metrics.addr {
+            Some(_) => Metrics::new(provider.name()),
+            None => Metrics::off(),
+        };
         let state = web::Data::new(AppState {
             provider,
             auth,
             limiter: RateLimiter::new(&config.rate_limits),
-            rooms: config.provider.room_admin(),
+            rooms: config
+                .provider
+                .room_admin()
+                .map(|rooms| MeteredRoomAdmin::wrap(rooms, &metrics)),
             attendance,
+            metrics,
         });
         Ok(Self {
             state,
             auth_mode: config.auth.mode(),
             web_page: config.web_page_dir().map(Path::to_path_buf),
             origins: config.cors_allowed_origins.clone(),
+            metrics_listener: None,
         })
+    }
+
+    /// Serves `GET /metrics` to the requests that arrive on the listener bound to `address`,
+    /// and nothing else to them; the other listeners never answer `/metrics`.
+    pub fn with_metrics_listener(mut self, address: SocketAddr) -> Self {
+        self.metrics_listener = Some(address);
+        self
+    }
+
+    /// The metrics every worker records into.
+    pub fn metrics(&self) -> &Metrics {
+        &self.state.metrics
     }
 
     /// The application: every route and middleware, sharing this factory's state.
@@ -120,8 +150,14 @@ impl AppFactory {
                 !self.origins.is_empty(),
                 cors(&self.origins),
             ))
-            .wrap(from_fn(access_log))
+            .wrap(from_fn(observe))
+            // Outermost: a request on the metrics listener reaches nothing else.
+            .wrap(Condition::new(
+                self.metrics_listener.is_some(),
+                from_fn(serve_metrics_listener),
+            ))
             .app_data(self.state.clone())
+            .app_data(MetricsListener(self.metrics_listener))
             .service(SwaggerUi::new("/swagger-ui/{_:.*}").url(
                 "/api-docs/openapi.json",
                 openapi::for_mode(document, self.auth_mode),
@@ -141,6 +177,7 @@ impl AppFactory {
 pub struct Application {
     server: Server,
     address: SocketAddr,
+    metrics_address: Option<SocketAddr>,
 }
 
 /// How long in-flight requests may take to finish after SIGINT/SIGTERM.
@@ -155,8 +192,10 @@ pub const KEEP_ALIVE: Duration = Duration::from_secs(15);
 impl Application {
     /// Opens and migrates the attendance database, binds `HOST:PORT` (or takes the socket
     /// passed with `LISTEN_FDS=1`) and builds the server. Port 0 picks a free port; see
-    /// [`address`](Self::address). Starts the hourly purge of attendance older than
-    /// `ATTENDANCE_RETENTION_DAYS` on the current runtime.
+    /// [`address`](Self::address). With `METRICS_ADDR` set, binds it too, for `GET /metrics`
+    /// only (see [`metrics_address`](Self::metrics_address)). Starts the hourly purge of
+    /// attendance older than `ATTENDANCE_RETENTION_DAYS` and the metrics' upkeep on the current
+    /// runtime.
     pub async fn build(config: &ServerConfig) -> Result<Self, StartupError> {
         Self::build_with_provider(config, config.provider.build()).await
     }
@@ -182,19 +221,47 @@ impl Application {
             attendance.backend_name(),
             attendance.retention_days
         );
-        attendance.spawn_purge();
-        let factory = AppFactory::new(config, provider, Some(attendance))?;
+        let mut factory = AppFactory::new(config, provider, Some(attendance.clone()))?;
+        attendance.spawn_purge(factory.metrics());
+        factory.metrics().spawn_upkeep();
         let listener = listener(config).map_err(StartupError::Listen)?;
         let address = listener.local_addr().map_err(StartupError::Listen)?;
-        let server = HttpServer::new(move || factory.app())
+        let metrics_listener = match config.metrics.addr {
+            Some(addr) => Some(TcpListener::bind(addr).map_err(StartupError::MetricsListen)?),
+            None => None,
+        };
+        let metrics_address = match &metrics_listener {
+            Some(listener) => {
+                let address = listener.local_addr().map_err(StartupError::MetricsListen)?;
+                factory = factory.with_metrics_listener(address);
+                Some(address)
+            }
+            None => None,
+        };
+        let mut server = HttpServer::new(move || factory.app())
             .client_request_timeout(CLIENT_REQUEST_TIMEOUT)
             .client_disconnect_timeout(CLIENT_DISCONNECT_TIMEOUT)
             .keep_alive(KEEP_ALIVE)
             .shutdown_timeout(SHUTDOWN_TIMEOUT_SECS)
             .listen(listener)
-            .map_err(StartupError::Listen)?
-            .run();
-        Ok(Self { server, address })
+            .map_err(StartupError::Listen)?;
+        if let Some(listener) = metrics_listener {
+            // The same workers serve it; the application answers it with `/metrics` only.
+            server = server
+                .listen(listener)
+                .map_err(StartupError::MetricsListen)?;
+        }
+        Ok(Self {
+            server: server.run(),
+            address,
+            metrics_address,
+        })
+    }
+
+    /// The bound address of the metrics listener (with the real port when `METRICS_ADDR`'s is
+    /// 0), when `METRICS_ADDR` is set.
+    pub fn metrics_address(&self) -> Option<SocketAddr> {
+        self.metrics_address
     }
 
     /// The bound address (with the real port when `PORT=0`).
@@ -218,6 +285,7 @@ impl Application {
 /// the server at once; [`handle`](Self::handle) allows a graceful stop instead.
 pub struct BackgroundServer {
     address: SocketAddr,
+    metrics_address: Option<SocketAddr>,
     handle: ServerHandle,
 }
 
@@ -233,9 +301,9 @@ impl BackgroundServer {
             actix_web::rt::System::new().block_on(async move {
                 match Application::build_with_provider(&config, provider).await {
                     Ok(application) => {
-                        let address = application.address();
+                        let addresses = (application.address(), application.metrics_address());
                         let server = application.into_server();
-                        let _ = sender.send(Ok((address, server.handle())));
+                        let _ = sender.send(Ok((addresses, server.handle())));
                         if let Err(error) = server.await {
                             log::error!("the background server failed: {error}");
                         }
@@ -246,17 +314,26 @@ impl BackgroundServer {
                 }
             });
         });
-        let (address, handle) = receiver.recv().map_err(|_| {
+        let ((address, metrics_address), handle) = receiver.recv().map_err(|_| {
             StartupError::Listen(std::io::Error::other(
                 "the server thread ended before it listened",
             ))
         })??;
-        Ok(Self { address, handle })
+        Ok(Self {
+            address,
+            metrics_address,
+            handle,
+        })
     }
 
     /// The bound address.
     pub fn address(&self) -> SocketAddr {
         self.address
+    }
+
+    /// The bound address of the metrics listener, when `METRICS_ADDR` is set.
+    pub fn metrics_address(&self) -> Option<SocketAddr> {
+        self.metrics_address
     }
 
     /// The server's handle, e.g. for `handle.stop(true)`: a graceful stop, as on SIGTERM.

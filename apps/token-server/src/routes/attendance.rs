@@ -281,7 +281,10 @@ pub(crate) async fn room_attendance(
         .auth
         .authenticate(authorization(&request))
         .await
-        .map_err(ApiError::Unauthenticated)?;
+        .map_err(|error| {
+            state.metrics.auth_failure(&error);
+            ApiError::Unauthenticated(error)
+        })?;
     may_administer(&caller, &room)?;
     let range = time_range(request.query_string())?;
     let now = SystemTime::now();
@@ -289,7 +292,10 @@ pub(crate) async fn room_attendance(
         .store
         .report(&room, range, now)
         .await
-        .map_err(ApiError::Attendance)?;
+        .map_err(|error| {
+            state.metrics.database_error("report", &error);
+            ApiError::Attendance(error)
+        })?;
     let body = AttendanceResponse::new(&report, now);
     let wants_csv = request
         .headers()

@@ -86,11 +86,10 @@ pub(crate) async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, A
         .await
         .map_err(ApiError::NotReady)?;
     if let Some(attendance) = &state.attendance {
-        attendance
-            .store
-            .ping()
-            .await
-            .map_err(ApiError::StorageNotReady)?;
+        attendance.store.ping().await.map_err(|error| {
+            state.metrics.database_error("ping", &error);
+            ApiError::StorageNotReady(error)
+        })?;
     }
     let room_service = match &state.rooms {
         None => None,

@@ -278,16 +278,19 @@ async fn caller<'a>(
 ) -> Result<(&'a dyn RoomAdmin, Caller), ApiError> {
     let admin = state.rooms.as_deref().ok_or(ApiError::NotFound)?;
     if let Some(peer) = request.peer_addr() {
-        state
-            .limiter
-            .check_ip(peer.ip())
-            .map_err(ApiError::RateLimited)?;
+        state.limiter.check_ip(peer.ip()).map_err(|limited| {
+            state.metrics.rate_limited("ip");
+            ApiError::RateLimited(limited)
+        })?;
     }
     let caller = state
         .auth
         .authenticate(authorization(request))
         .await
-        .map_err(ApiError::Unauthenticated)?;
+        .map_err(|error| {
+            state.metrics.auth_failure(&error);
+            ApiError::Unauthenticated(error)
+        })?;
     Ok((admin, caller))
 }
 
@@ -787,7 +790,10 @@ pub(crate) async fn remove_participant(
             .store
             .revoke_tokens(&room, &identity, removed_at)
             .await
-            .map_err(ApiError::Attendance)?;
+            .map_err(|error| {
+                state.metrics.database_error("revocation", &error);
+                ApiError::Attendance(error)
+            })?;
     }
     audit(
         &request,

@@ -191,26 +191,33 @@ pub(crate) async fn issue_token(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     if let Some(peer) = request.peer_addr() {
-        state
-            .limiter
-            .check_ip(peer.ip())
-            .map_err(ApiError::RateLimited)?;
+        state.limiter.check_ip(peer.ip()).map_err(|wait| {
+            state.metrics.rate_limited("ip");
+            ApiError::RateLimited(wait)
+        })?;
     }
     let caller = state
         .auth
         .authenticate(authorization(&request))
         .await
-        .map_err(ApiError::Unauthenticated)?;
+        .map_err(|error| {
+            state.metrics.auth_failure(&error);
+            ApiError::Unauthenticated(error)
+        })?;
     let join = caller.authorize(parse_token_query(request.query_string())?)?;
     state
         .limiter
         .check_identity(join.identity().as_str())
-        .map_err(ApiError::RateLimited)?;
+        .map_err(|wait| {
+            state.metrics.rate_limited("identity");
+            ApiError::RateLimited(wait)
+        })?;
     let ticket = state
         .provider
         .join(&join)
         .await
         .map_err(ApiError::Provider)?;
+    state.metrics.token_issued(join.role());
     let response = TokenResponse::new(&ticket);
     // The audit trail: who got into which room as what, until when, vouched for how. Never the
     // token or a credential. Names cannot hold control characters, so one token is one line.

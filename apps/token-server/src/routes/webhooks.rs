@@ -119,7 +119,10 @@ pub(crate) async fn receive_webhook(
         .as_ref()
         .filter(|_| provider.as_str() == state.provider.name())
         .ok_or(ApiError::NotFound)?;
-    let body = std::str::from_utf8(&body).map_err(|_| ApiError::WebhookNotText)?;
+    let body = std::str::from_utf8(&body).map_err(|_| {
+        state.metrics.webhook("unknown", "malformed");
+        ApiError::WebhookNotText
+    })?;
     let authorization = request
         .headers()
         .get(header::AUTHORIZATION)
@@ -127,30 +130,47 @@ pub(crate) async fn receive_webhook(
         .unwrap_or("");
     let status = match receiver.receive(body, authorization) {
         Err(error) => {
+            let outcome = match error {
+                ReceiveError::Unauthorized(_) => "unauthorized",
+                ReceiveError::Malformed(_) => "malformed",
+            };
+            state.metrics.webhook("unknown", outcome);
             log::warn!("webhook refused: {error}");
             return Err(ApiError::Webhook(error));
         }
         Ok(ReceivedEvent::Ignored { event }) => {
             log::debug!("webhook {event} ignored");
+            // The provider's own name is not a label: `other` for every event attendance skips.
+            state.metrics.webhook("other", "ignored");
             "ignored"
         }
         Ok(ReceivedEvent::Session(event)) => {
-            let appended = attendance
-                .store
-                .append(&event)
-                .await
-                .map_err(ApiError::Attendance)?;
+            let name = event.kind.name();
+            let appended = attendance.store.append(&event).await.map_err(|error| {
+                state.metrics.webhook(name, "storage_error");
+                state.metrics.database_error("append", &error);
+                ApiError::Attendance(error)
+            })?;
             // The event's kind and id only: never who (attendance is personal data).
             log::debug!(
                 "webhook {} {} {appended:?}",
                 event.kind.name(),
                 event.id.as_str()
             );
-            turn_away_revoked(&request, &state, attendance, &event).await?;
-            match appended {
+            if let Err(error) = turn_away_revoked(&request, &state, attendance, &event).await {
+                let outcome = match error {
+                    ApiError::Attendance(_) => "storage_error",
+                    _ => "provider_error",
+                };
+                state.metrics.webhook(name, outcome);
+                return Err(error);
+            }
+            let status = match appended {
                 Appended::Stored => "stored",
                 Appended::Duplicate => "duplicate",
-            }
+            };
+            state.metrics.webhook(name, status);
+            status
         }
     };
     Ok(HttpResponse::Ok().json(WebhookAck { status }))
@@ -178,7 +198,10 @@ async fn turn_away_revoked(
         .store
         .tokens_revoked_before(&event.room, &participant.identity)
         .await
-        .map_err(ApiError::Attendance)?;
+        .map_err(|error| {
+            state.metrics.database_error("revocation", &error);
+            ApiError::Attendance(error)
+        })?;
     if revoked_before.is_none_or(|revoked| issued_at >= revoked) {
         return Ok(());
     }

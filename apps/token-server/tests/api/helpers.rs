@@ -17,6 +17,8 @@ pub const LIVEKIT_URL: &str = "wss://video.example.edu";
 /// A server running on its own thread and actix system; stopped on drop.
 pub struct TestApp {
     pub address: SocketAddr,
+    /// The metrics listener, when the test set `METRICS_ADDR`.
+    pub metrics_address: Option<SocketAddr>,
     server: BackgroundServer,
     /// The attendance database's directory (SQLite), removed with the server.
     pub data_dir: Option<tempfile::TempDir>,
@@ -65,6 +67,7 @@ pub fn spawn_app_with(extra: &[(&str, &str)], provider: Option<Arc<dyn VideoProv
     let server = BackgroundServer::start(config, provider).expect("bind 127.0.0.1:0");
     TestApp {
         address: server.address(),
+        metrics_address: server.metrics_address(),
         server,
         data_dir,
     }
@@ -123,6 +126,14 @@ impl TestApp {
         // The server may answer (413) before reading a body it refuses.
         let _ = stream.write_all(body);
         read_response(&mut stream)
+    }
+
+    /// `GET /metrics` on the metrics listener: the Prometheus text.
+    pub fn scrape(&self) -> String {
+        let address = self.metrics_address.expect("METRICS_ADDR is set");
+        let response = request(address, "GET", b"/metrics");
+        assert_eq!(response.status, 200, "{}", response.text());
+        response.text()
     }
 
     /// A request whose target holds raw bytes, e.g. ones that are not UTF-8.
@@ -283,3 +294,6 @@ pub fn postgres_url() -> &'static str {
 #[allow(dead_code)]
 #[path = "../../../../crates/video-attendance/tests/support/mod.rs"]
 mod attendance_support;
+
+/// A PostgreSQL database of a test's own on the test server (video-attendance's harness).
+pub(crate) use attendance_support::PostgresDatabase;

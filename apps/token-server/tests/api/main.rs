@@ -12,6 +12,7 @@ mod limits;
 #[path = "../../../../crates/video-livekit/tests/support/mod.rs"]
 mod livekit;
 mod livekit_restart;
+mod metrics;
 mod openapi;
 mod provider_faults;
 mod rooms;

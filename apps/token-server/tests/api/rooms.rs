@@ -430,7 +430,13 @@ fn only_the_backend_or_a_host_of_the_room_may_administer_it() {
 #[test]
 fn livekit_stopped_or_silent_means_503_within_the_timeout_and_tokens_still_issued() {
     let livekit = livekit::LiveKit::start();
-    let app = app_for(&livekit, &[("LIVEKIT_API_TIMEOUT_MS", "1500")]);
+    let app = app_for(
+        &livekit,
+        &[
+            ("LIVEKIT_API_TIMEOUT_MS", "1500"),
+            ("METRICS_ADDR", "127.0.0.1:0"),
+        ],
+    );
     assert_eq!(
         call(
             &app,
@@ -487,6 +493,40 @@ fn livekit_stopped_or_silent_means_503_within_the_timeout_and_tokens_still_issue
     let ready = app.get("/readyz");
     assert_eq!(ready.status, 200);
     assert_eq!(ready.json()["room_service"], "unreachable");
+    // Every call to LiveKit's API is counted by the trait's operation and how it ended.
+    let scrape = app.scrape();
+    let calls = |operation: &str, outcome: &str| {
+        let series = format!(
+            "token_server_provider_calls_total{{operation=\"{operation}\",outcome=\"{outcome}\"}} "
+        );
+        scrape
+            .lines()
+            .find_map(|line| line.strip_prefix(series.as_str()))
+            .map(|value| value.parse::<f64>().unwrap())
+    };
+    assert_eq!(calls("open_room", "ok"), Some(1.0), "{scrape}");
+    assert_eq!(calls("open_room", "unavailable"), Some(1.0), "{scrape}");
+    assert_eq!(calls("check_reachable", "ok"), Some(1.0), "{scrape}");
+    assert_eq!(
+        calls("check_reachable", "unavailable"),
+        Some(1.0),
+        "{scrape}"
+    );
+    for operation in [
+        "list_rooms",
+        "room",
+        "end_room",
+        "participants",
+        "remove_participant",
+        "mute_track",
+        "set_publish_sources",
+    ] {
+        assert_eq!(
+            calls(operation, "unavailable"),
+            Some(1.0),
+            "{operation}: {scrape}"
+        );
+    }
 
     // Accepts connections, never answers.
     let silent = TcpListener::bind("127.0.0.1:0").unwrap();
