@@ -13,10 +13,9 @@ use utoipa::{IntoParams, IntoResponses, ToSchema};
 use video_attendance::{AttendanceError, AttendanceReport, AttendanceStore as _, TimeRange};
 use video_core::{NameError, Role, RoomName};
 
-use crate::auth::{AuthError, Denied};
 use crate::problem::{ApiError, ErrorDoc, error_responses};
 use crate::query::{NameSchema, parse_pairs};
-use crate::routes::rooms::may_administer;
+use crate::routes::rooms::{host_only_errors, may_administer};
 use crate::routes::token::{authorization, rfc3339};
 use crate::startup::AppState;
 use crate::telemetry;
@@ -195,7 +194,7 @@ struct AttendanceErrors;
 
 impl IntoResponses for AttendanceErrors {
     fn responses() -> BTreeMap<String, RefOr<Response>> {
-        error_responses(vec![
+        let mut docs = vec![
             ErrorDoc {
                 description: "The room name or the time range is invalid.",
                 headers: &[],
@@ -206,22 +205,6 @@ impl IntoResponses for AttendanceErrors {
                     },
                     ApiError::InvalidTimeRange("from must be before until"),
                     ApiError::UnknownParameter(REPORT_PARAMETERS),
-                ],
-            },
-            ErrorDoc {
-                description: "Credentials are missing or invalid.",
-                headers: &[(
-                    "WWW-Authenticate",
-                    "`Bearer`, or `Bearer error=\"invalid_token\"`",
-                )],
-                samples: vec![ApiError::Unauthenticated(AuthError::Missing)],
-            },
-            ErrorDoc {
-                description: "The session token does not allow this room, or does not grant `host`.",
-                headers: &[],
-                samples: vec![
-                    ApiError::Forbidden(Denied::RoomNotAllowed),
-                    ApiError::NotRoomHost,
                 ],
             },
             ErrorDoc {
@@ -236,7 +219,9 @@ impl IntoResponses for AttendanceErrors {
                     "the database's reason, logged only".into(),
                 ))],
             },
-        ])
+        ];
+        docs.extend(host_only_errors());
+        error_responses(docs)
     }
 }
 

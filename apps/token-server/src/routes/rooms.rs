@@ -357,15 +357,10 @@ fn rooms_error(error: RoomAdminError) -> ApiError {
 
 struct RoomErrors;
 
-/// The errors every room route may answer, besides its own 400s and 404s.
-fn common_errors(bad_request: Vec<ApiError>, not_found: Vec<ApiError>) -> Vec<ErrorDoc> {
-    let mut docs = vec![
-        ErrorDoc {
-            description: "A name in the path or the body breaks the rules, or the body is not \
-                the JSON this route takes.",
-            headers: &[],
-            samples: bad_request,
-        },
+/// The 401 and 403 of a route that only the LMS back end or a host of the room may call (the
+/// room routes and the attendance report).
+pub(crate) fn host_only_errors() -> [ErrorDoc; 2] {
+    [
         ErrorDoc {
             description: "Credentials are missing or invalid.",
             headers: &[(
@@ -381,6 +376,18 @@ fn common_errors(bad_request: Vec<ApiError>, not_found: Vec<ApiError>) -> Vec<Er
                 ApiError::Forbidden(Denied::RoomNotAllowed),
                 ApiError::NotRoomHost,
             ],
+        },
+    ]
+}
+
+/// The errors every room route may answer, besides its own 400s and 404s.
+fn common_errors(bad_request: Vec<ApiError>, not_found: Vec<ApiError>) -> Vec<ErrorDoc> {
+    let mut docs = vec![
+        ErrorDoc {
+            description: "A name in the path or the body breaks the rules, or the body is not \
+                the JSON this route takes.",
+            headers: &[],
+            samples: bad_request,
         },
         ErrorDoc {
             description: "Too many requests from this address.",
@@ -412,6 +419,7 @@ fn common_errors(bad_request: Vec<ApiError>, not_found: Vec<ApiError>) -> Vec<Er
             samples: not_found,
         });
     }
+    docs.extend(host_only_errors());
     docs
 }
 
