@@ -12,7 +12,7 @@
 //! | `iat` | now (Twilio's Node.js helper writes it; the Python helper does not) |
 //! | `nbf` | now (the Python helper writes it; the Node.js helper only when asked) |
 //! | `exp` | now + `TWILIO_TOKEN_TTL_HOURS` (at most 24 hours) |
-//! | `grants.identity` | the participant's identity |
+//! | `grants.identity` | the participant's identity (at most [`MAX_IDENTITY_LENGTH`] long) |
 //! | `grants.video.room` | the room: the token admits to that room only |
 //!
 //! **Roles.** The video grant has no permissions: a token lets its holder publish, subscribe
@@ -27,6 +27,19 @@ use serde::{Deserialize, Serialize};
 
 /// The header's content type, which marks a Twilio access token.
 pub const CONTENT_TYPE: &str = "twilio-fpa;v=1";
+
+/// The longest participant identity Twilio Video accepts: 128 characters, "double-byte"
+/// characters counting as two ([Twilio error 53200](https://www.twilio.com/docs/api/errors/53200)).
+pub const MAX_IDENTITY_LENGTH: usize = 128;
+
+/// An identity's length as Twilio counts it, read cautiously: one for an ASCII character, two
+/// for any other (Twilio does not say which characters are "double-byte").
+pub fn identity_length(identity: &str) -> usize {
+    identity
+        .chars()
+        .map(|c| if c.is_ascii() { 1 } else { 2 })
+        .sum()
+}
 
 /// The payload of a Twilio access token with a video grant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -5,7 +5,9 @@ use secrecy::ExposeSecret;
 use video_core::{BoxFuture, JoinRequest, JoinTicket, ProviderError, VideoProvider};
 
 use crate::TwilioSettings;
-use crate::claims::{AccessTokenClaims, CONTENT_TYPE, access_token_claims};
+use crate::claims::{
+    AccessTokenClaims, CONTENT_TYPE, MAX_IDENTITY_LENGTH, access_token_claims, identity_length,
+};
 
 pub(crate) const PROVIDER: &str = "twilio";
 /// Room and identity of the readiness probe token.
@@ -20,6 +22,15 @@ pub enum TwilioError {
     /// A freshly signed token did not verify with the same secret.
     #[error("a freshly signed Twilio access token did not verify")]
     SelfCheck(#[source] jsonwebtoken::errors::Error),
+    /// The identity is longer than Twilio Video accepts.
+    #[error(
+        "the participant identity is {length} long as Twilio counts it; Twilio accepts at most {max}",
+        max = MAX_IDENTITY_LENGTH
+    )]
+    IdentityTooLong {
+        /// The identity's length as Twilio counts it ([`identity_length`]).
+        length: usize,
+    },
 }
 
 impl From<TwilioError> for ProviderError {
@@ -30,10 +41,12 @@ impl From<TwilioError> for ProviderError {
                 provider: PROVIDER,
                 source: Box::new(error),
             },
-            TwilioError::Signing(_) => ProviderError::Internal {
-                provider: PROVIDER,
-                source: Box::new(error),
-            },
+            TwilioError::Signing(_) | TwilioError::IdentityTooLong { .. } => {
+                ProviderError::Internal {
+                    provider: PROVIDER,
+                    source: Box::new(error),
+                }
+            }
         }
     }
 }
@@ -63,7 +76,14 @@ impl TwilioProvider {
     /// whose [claims](crate::claims) name the request's identity and room, `iat` = `nbf` = now
     /// and `exp` = `nbf` + the configured lifetime. The role is not in the token: Twilio's video
     /// grant has no permissions (see [`claims`](crate::claims)).
+    ///
+    /// Refuses an identity longer than Twilio accepts ([`MAX_IDENTITY_LENGTH`]) rather than
+    /// issuing a token Twilio would turn away.
     pub fn mint(&self, request: &JoinRequest) -> Result<JoinTicket, TwilioError> {
+        let length = identity_length(request.identity().as_str());
+        if length > MAX_IDENTITY_LENGTH {
+            return Err(TwilioError::IdentityTooLong { length });
+        }
         let claims = self.claims(
             request.identity().as_str(),
             request.room().as_str(),
@@ -149,6 +169,47 @@ mod tests {
     use jsonwebtoken::errors::ErrorKind;
 
     use super::*;
+
+    #[test]
+    fn identities_longer_than_twilio_accepts_are_refused() {
+        use video_core::{ParticipantIdentity, Role, RoomName};
+        let settings = TwilioSettings::new(
+            "AC0123456789abcdef0123456789abcdef",
+            "SK0123456789abcdef0123456789abcdef",
+            "Zq8h3Lm2Pv7Xw1Rt6Ys4Uk9Jd5Fg0Hb3".into(),
+        )
+        .unwrap();
+        let provider = TwilioProvider::new(settings);
+        let request = |identity: &str| {
+            JoinRequest::new(
+                RoomName::parse("r").unwrap(),
+                ParticipantIdentity::parse(identity).unwrap(),
+                Role::Participant,
+            )
+        };
+        assert!(provider.mint(&request(&"a".repeat(128))).is_ok());
+        assert!(provider.mint(&request(&"é".repeat(64))).is_ok());
+        let error = provider.mint(&request(&"é".repeat(65))).unwrap_err();
+        assert!(matches!(
+            error,
+            TwilioError::IdentityTooLong { length: 130 }
+        ));
+        assert_eq!(
+            error.to_string(),
+            "the participant identity is 130 long as Twilio counts it; Twilio accepts at most 128"
+        );
+        assert!(matches!(
+            provider.mint(&request(&"a".repeat(129))),
+            Err(TwilioError::IdentityTooLong { length: 129 })
+        ));
+        assert!(matches!(
+            ProviderError::from(error),
+            ProviderError::Internal {
+                provider: "twilio",
+                ..
+            }
+        ));
+    }
 
     #[test]
     fn errors_map_to_provider_errors_without_secrets() {
