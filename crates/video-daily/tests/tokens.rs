@@ -20,8 +20,8 @@ const KEY: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abc
 const WRONG_KEY: &str = "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210";
 const DOMAIN_ID: &str = "30f866c3-9123-452a-8723-ff58322d09c5";
 
-/// Every abbreviation on Daily's "Self-signing tokens" page (token properties, then the
-/// `permissions` object's), plus the JWT's `iat`.
+/// Every abbreviation on Daily's "Self-signing tokens" page: `iat` (required there with `r` and
+/// `d`), the token properties, then the `permissions` object's.
 const DOCUMENTED: &[&str] = &[
     "iat", "nbf", "exp", "d", "r", "ud", "u", "o", "k", "ctoe", "rome", "ij", "sr", "sro", "ast",
     "er", "ss", "vo", "ao", "mjh", "ejt", "eje", "uil", "erui", "p",
@@ -138,6 +138,28 @@ fn the_header_is_a_plain_hs256_jwt() {
         decode_part(ticket.token(), 0),
         serde_json::json!({"typ": "JWT", "alg": "HS256"})
     );
+}
+
+/// The example meeting token on Daily's "Working with Daily meeting tokens" page (signed with a
+/// key we do not have): its header is ours, and its claim names are among the documented ones.
+#[test]
+fn dailys_own_example_token_has_our_header_and_documented_claim_names() {
+    const EXAMPLE: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJuYmYiOjE1NDg3MjE1NjksImV4cCI6MTg2NDA4MTUzOCwiciI6ImhlbGxvIiwibyI6dHJ1ZSwic3MiOnRydWUsImVyIjoibG9jYWwiLCJkIjoiMjVkZjUwNTctZWYwZC00ZDk3LWJkZTYtMGNmMjg3Mjc2Y2JiIiwiaWF0IjoxNTQ4NzIxODMxfQ.mvVciAengBR4xCblhFpo4mKYftQv1skYO4Y6IKr9Zgo";
+    let ours = provider(Duration::from_secs(60))
+        .mint(&request(Role::Host))
+        .unwrap();
+    assert_eq!(decode_part(EXAMPLE, 0), decode_part(ours.token(), 0));
+    let example = decode_part(EXAMPLE, 1);
+    assert_eq!(example["r"], "hello");
+    assert_eq!(
+        example["o"], true,
+        "the example is an owner's token, as a host's"
+    );
+    for key in example.as_object().unwrap().keys() {
+        assert!(DOCUMENTED.contains(&key.as_str()), "{key}");
+    }
+    // Its signature is not ours to check; ours does not accept it.
+    assert!(verify(EXAMPLE, KEY).is_err());
 }
 
 #[test]
