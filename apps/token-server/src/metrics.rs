@@ -13,16 +13,14 @@
 //! (privacy, and a bounded number of series). The names and their meaning are listed in
 //! `docs/operations.md`; the dashboard and alert rules in `deploy/` are tested against them.
 
-use std::net::SocketAddr;
+use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use ::metrics::{Key, KeyName, Label, Level, Metadata, Recorder, SharedString};
-use actix_web::body::{EitherBody, MessageBody};
-use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::dev::Server;
 use actix_web::http::{Method, StatusCode, header};
-use actix_web::middleware::Next;
-use actix_web::{HttpResponse, ResponseError, web};
+use actix_web::{App, HttpResponse, HttpServer, ResponseError, guard, web};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusRecorder};
 use video_attendance::AttendanceError;
 use video_core::config::{ConfigError, Environment};
@@ -34,7 +32,6 @@ use video_core::{BoxFuture, ParticipantIdentity, Role, RoomName};
 
 use crate::auth::AuthError;
 use crate::problem::ApiError;
-use crate::startup::AppState;
 
 /// HTTP requests answered, by `route` (template), `method` and `status`. Counter.
 pub const HTTP_REQUESTS: &str = "token_server_http_requests_total";
@@ -552,39 +549,53 @@ fn method_label(method: &Method) -> &'static str {
     }
 }
 
-/// The address the metrics listener is bound to, if any, for [`serve_metrics_listener`].
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct MetricsListener(pub(crate) Option<SocketAddr>);
+/// The metrics listener's own small server: `GET` (or `HEAD`) `/metrics` with the rendering,
+/// 405 for another method there, 404 for any other path; nothing there is counted as API
+/// traffic or written to the access log. One worker, no signal handling of its own: the
+/// [`Application`](crate::startup::Application) stops it when the API's server stops.
+///
+/// A server of its own rather than a second listener of the API's server: actix builds the
+/// application once per worker *and* listener, so a second listener built every route, the
+/// OpenAPI document and the Swagger UI again in each worker (1.9 MB more resident memory at
+/// idle on 2 cores, measured; docs/performance.md).
+pub(crate) fn metrics_server(
+    listener: TcpListener,
+    metrics: Metrics,
+    request_timeout: Duration,
+) -> std::io::Result<Server> {
+    let metrics = web::Data::new(metrics);
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(metrics.clone())
+            .route(
+                "/metrics",
+                web::route()
+                    .guard(guard::Any(guard::Get()).or(guard::Head()))
+                    .to(scrape),
+            )
+            .route(
+                "/metrics",
+                web::to(|| async { ApiError::MethodNotAllowed("GET").error_response() }),
+            )
+            .default_service(web::to(|| async { ApiError::NotFound.error_response() }))
+    })
+    .workers(1)
+    .disable_signals()
+    .shutdown_timeout(1)
+    .client_request_timeout(request_timeout)
+    .listen(listener)?
+    .run();
+    Ok(server)
+}
 
-/// Answers every request that arrived on the metrics listener, before any other middleware or
-/// route sees it: `GET /metrics` with the rendering, 405 for another method there, 404 for any
-/// other path. Requests on the API's listener pass through (where `/metrics` is 404).
-pub(crate) async fn serve_metrics_listener<B: MessageBody>(
-    request: ServiceRequest,
-    next: Next<B>,
-) -> Result<ServiceResponse<EitherBody<B>>, actix_web::Error> {
-    let listener = request.app_data::<MetricsListener>().and_then(|l| l.0);
-    if listener != Some(request.app_config().local_addr()) {
-        return next
-            .call(request)
-            .await
-            .map(ServiceResponse::map_into_left_body);
+async fn scrape(metrics: web::Data<Metrics>) -> HttpResponse {
+    match metrics.render() {
+        Some(text) => HttpResponse::Ok()
+            .insert_header((header::CONTENT_TYPE, TEXT_FORMAT))
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .body(text),
+        None => ApiError::NotFound.error_response(),
     }
-    let response = match (request.path(), request.method()) {
-        ("/metrics", &Method::GET | &Method::HEAD) => {
-            let state = request.app_data::<web::Data<AppState>>();
-            match state.and_then(|state| state.metrics.render()) {
-                Some(text) => HttpResponse::Ok()
-                    .insert_header((header::CONTENT_TYPE, TEXT_FORMAT))
-                    .insert_header((header::CACHE_CONTROL, "no-store"))
-                    .body(text),
-                None => ApiError::NotFound.error_response(),
-            }
-        }
-        ("/metrics", _) => ApiError::MethodNotAllowed("GET").error_response(),
-        _ => ApiError::NotFound.error_response(),
-    };
-    Ok(request.into_response(response).map_into_right_body())
 }
 
 #[cfg(test)]

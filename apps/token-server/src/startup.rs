@@ -22,7 +22,7 @@ use video_attendance::AttendanceError;
 use crate::attendance::Attendance;
 use crate::auth::{AuthMode, AuthSetupError, Authenticator, install_crypto_provider};
 use crate::config::ServerConfig;
-use crate::metrics::{MeteredRoomAdmin, Metrics, MetricsListener, serve_metrics_listener};
+use crate::metrics::{MeteredRoomAdmin, Metrics, metrics_server};
 use crate::middleware::{cors, observe, refuse_request_bodies};
 use crate::openapi::{self, ApiDoc};
 use crate::rate_limit::RateLimiter;
@@ -74,14 +74,13 @@ pub struct AppFactory {
     auth_mode: AuthMode,
     web_page: Option<PathBuf>,
     origins: Vec<String>,
-    metrics_listener: Option<SocketAddr>,
 }
 
 impl AppFactory {
     /// Sets up caller authentication and the rate limiters of `config` around `provider`, with
     /// `attendance` (opened by [`Application::build`]) or without (its routes then answer 404),
-    /// and the metrics when `METRICS_ADDR` is set (served only once
-    /// [`with_metrics_listener`](Self::with_metrics_listener) names the listener).
+    /// and the metrics when `METRICS_ADDR` is set (recorded here, served by the metrics listener
+    /// [`Application::build`] starts).
     pub fn new(
         config: &ServerConfig,
         provider: Arc<dyn VideoProvider>,
@@ -110,15 +109,7 @@ impl AppFactory {
             auth_mode: config.auth.mode(),
             web_page: config.web_page_dir().map(Path::to_path_buf),
             origins: config.cors_allowed_origins.clone(),
-            metrics_listener: None,
         })
-    }
-
-    /// Serves `GET /metrics` to the requests that arrive on the listener bound to `address`,
-    /// and nothing else to them; the other listeners never answer `/metrics`.
-    pub fn with_metrics_listener(mut self, address: SocketAddr) -> Self {
-        self.metrics_listener = Some(address);
-        self
     }
 
     /// The metrics every worker records into.
@@ -151,13 +142,7 @@ impl AppFactory {
                 cors(&self.origins),
             ))
             .wrap(from_fn(observe))
-            // Outermost: a request on the metrics listener reaches nothing else.
-            .wrap(Condition::new(
-                self.metrics_listener.is_some(),
-                from_fn(serve_metrics_listener),
-            ))
             .app_data(self.state.clone())
-            .app_data(MetricsListener(self.metrics_listener))
             .service(SwaggerUi::new("/swagger-ui/{_:.*}").url(
                 "/api-docs/openapi.json",
                 openapi::for_mode(document, self.auth_mode),
@@ -176,6 +161,8 @@ impl AppFactory {
 /// A bound, not yet running server.
 pub struct Application {
     server: Server,
+    /// `GET /metrics` on `METRICS_ADDR`: a server of its own, stopped with `server`.
+    metrics_server: Option<Server>,
     address: SocketAddr,
     metrics_address: Option<SocketAddr>,
 }
@@ -221,7 +208,7 @@ impl Application {
             attendance.backend_name(),
             attendance.retention_days
         );
-        let mut factory = AppFactory::new(config, provider, Some(attendance.clone()))?;
+        let factory = AppFactory::new(config, provider, Some(attendance.clone()))?;
         attendance.spawn_purge(factory.metrics());
         factory.metrics().spawn_upkeep();
         let listener = listener(config).map_err(StartupError::Listen)?;
@@ -231,28 +218,26 @@ impl Application {
             None => None,
         };
         let metrics_address = match &metrics_listener {
-            Some(listener) => {
-                let address = listener.local_addr().map_err(StartupError::MetricsListen)?;
-                factory = factory.with_metrics_listener(address);
-                Some(address)
-            }
+            Some(listener) => Some(listener.local_addr().map_err(StartupError::MetricsListen)?),
             None => None,
         };
-        let mut server = HttpServer::new(move || factory.app())
+        let metrics_server = match metrics_listener {
+            Some(listener) => Some(
+                metrics_server(listener, factory.metrics().clone(), CLIENT_REQUEST_TIMEOUT)
+                    .map_err(StartupError::MetricsListen)?,
+            ),
+            None => None,
+        };
+        let server = HttpServer::new(move || factory.app())
             .client_request_timeout(CLIENT_REQUEST_TIMEOUT)
             .client_disconnect_timeout(CLIENT_DISCONNECT_TIMEOUT)
             .keep_alive(KEEP_ALIVE)
             .shutdown_timeout(SHUTDOWN_TIMEOUT_SECS)
             .listen(listener)
             .map_err(StartupError::Listen)?;
-        if let Some(listener) = metrics_listener {
-            // The same workers serve it; the application answers it with `/metrics` only.
-            server = server
-                .listen(listener)
-                .map_err(StartupError::MetricsListen)?;
-        }
         Ok(Self {
             server: server.run(),
+            metrics_server,
             address,
             metrics_address,
         })
@@ -269,14 +254,25 @@ impl Application {
         self.address
     }
 
-    /// Serves until SIGINT or SIGTERM, then lets in-flight requests finish.
+    /// Serves until SIGINT or SIGTERM (or a stop through [`handle`](Self::handle)), then lets
+    /// in-flight requests finish; the metrics listener stops with it.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let metrics = self.metrics_server.map(|server| {
+            let handle = server.handle();
+            actix_web::rt::spawn(server);
+            handle
+        });
+        let served = self.server.await;
+        if let Some(metrics) = metrics {
+            metrics.stop(true).await;
+        }
+        served
     }
 
-    /// The running server, to stop it from a test.
-    pub fn into_server(self) -> Server {
-        self.server
+    /// The API server's handle, to stop it (and with it the metrics listener) from a test or
+    /// an embedding program.
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
     }
 }
 
@@ -302,9 +298,8 @@ impl BackgroundServer {
                 match Application::build_with_provider(&config, provider).await {
                     Ok(application) => {
                         let addresses = (application.address(), application.metrics_address());
-                        let server = application.into_server();
-                        let _ = sender.send(Ok((addresses, server.handle())));
-                        if let Err(error) = server.await {
+                        let _ = sender.send(Ok((addresses, application.handle())));
+                        if let Err(error) = application.run_until_stopped().await {
                             log::error!("the background server failed: {error}");
                         }
                     }
