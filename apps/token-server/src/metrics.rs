@@ -114,6 +114,9 @@ pub const UPKEEP_EVERY: Duration = Duration::from_secs(1);
 /// The route label of a request that matched no route (404): never its path.
 pub const UNMATCHED_ROUTE: &str = "unmatched";
 
+/// The route label of a file of the web page (`WEB_DIST_DIR`, served at `/`): never its path.
+pub const WEB_PAGE_ROUTE: &str = "web_page";
+
 /// The `Content-Type` of Prometheus' text format.
 pub const TEXT_FORMAT: &str = "text/plain; version=0.0.4; charset=utf-8";
 
@@ -272,8 +275,9 @@ impl Metrics {
         });
     }
 
-    /// One answered HTTP request: `route` is the matched route's template (`None`: no route
-    /// matched, counted as [`UNMATCHED_ROUTE`]), never the request's path.
+    /// One answered HTTP request: `route` is the matched route's template (`None`, or a 404 of
+    /// the web page's files: [`UNMATCHED_ROUTE`]; a file of the web page: [`WEB_PAGE_ROUTE`]),
+    /// never the request's path.
     pub fn http_request(
         &self,
         route: Option<&str>,
@@ -283,8 +287,13 @@ impl Metrics {
     ) {
         self.with(|recorder| {
             let route = match route {
-                Some(route) => Label::new("route", route.to_owned()),
-                None => Label::from_static_parts("route", UNMATCHED_ROUTE),
+                Some(route) if !route.is_empty() => Label::new("route", route.to_owned()),
+                // The web page's files are mounted at `/`, whose template is empty: a file of
+                // the page, or (404) a path that nothing answers.
+                Some(_) if status != StatusCode::NOT_FOUND => {
+                    Label::from_static_parts("route", WEB_PAGE_ROUTE)
+                }
+                _ => Label::from_static_parts("route", UNMATCHED_ROUTE),
             };
             let method = Label::from_static_parts("method", method_label(method));
             let labels = vec![route.clone(), method.clone()];

@@ -456,3 +456,46 @@ fn operations_doc_lists_every_metric() {
         );
     }
 }
+
+#[test]
+fn the_web_page_is_one_route_and_its_missing_files_are_unmatched() {
+    let dist =
+        std::env::temp_dir().join(format!("token-server-metrics-dist-{}", std::process::id()));
+    std::fs::create_dir_all(dist.join("assets")).unwrap();
+    std::fs::write(
+        dist.join("index.html"),
+        "<!doctype html><title>Live</title>",
+    )
+    .unwrap();
+    std::fs::write(dist.join("assets/zz-app-1f2e.js"), "console.log('live');").unwrap();
+    let app = spawn_app(&[METRICS_ON, ("WEB_DIST_DIR", dist.to_str().unwrap())]);
+
+    let statuses = [
+        app.get("/").status,
+        app.get("/assets/zz-app-1f2e.js").status,
+        app.get("/zz-missing-7c0d/file").status,
+    ];
+    let scrape = app.scrape();
+    std::fs::remove_dir_all(&dist).unwrap();
+
+    assert_eq!(statuses, [200, 200, 404]);
+    assert_eq!(
+        value(
+            &scrape,
+            r#"token_server_http_requests_total{route="web_page",method="GET",status="200"}"#
+        ),
+        2.0
+    );
+    assert_eq!(
+        value(
+            &scrape,
+            r#"token_server_http_requests_total{route="unmatched",method="GET",status="404"}"#
+        ),
+        1.0
+    );
+    assert!(
+        !scrape.contains(r#"route="""#),
+        "no empty route label:\n{scrape}"
+    );
+    assert!(!scrape.contains("zz-"), "no path in a label:\n{scrape}");
+}
