@@ -32,6 +32,8 @@ const fake = vi.hoisted(() => {
     remotes: [] as { user_id: string; user_name: string; session_id: string }[],
     /** The local participant's `permissions.canSend`. */
     canSend: new Set(['video', 'audio']) as Set<string> | boolean,
+    /** Holds `join()` until this promise resolves. */
+    hold: undefined as Promise<void> | undefined,
   };
 
   function participant(fields: Record<string, unknown>) {
@@ -81,7 +83,7 @@ const fake = vi.hoisted(() => {
 
     async join(properties: unknown): Promise<unknown> {
       log.push(`join ${JSON.stringify(properties)}`);
-      await Promise.resolve();
+      await (next.hold ?? Promise.resolve());
       if (next.fatalDuringJoin !== undefined) {
         this.emit('error', next.fatalDuringJoin);
       }
@@ -210,6 +212,7 @@ beforeEach(() => {
   fake.next.fatalDuringJoin = undefined;
   fake.next.remotes = [];
   fake.next.canSend = new Set(['video', 'audio']);
+  fake.next.hold = undefined;
 });
 
 afterEach(() => {
@@ -482,7 +485,24 @@ describe('leaving', () => {
     expect(call.listenerCount()).toBe(0);
   });
 
-  it('leaving while joining cancels the join', async () => {
+  it('leaving while call.join() is pending leaves and destroys the call object, and cancels the join', async () => {
+    let release: () => void = () => undefined;
+    fake.next.hold = new Promise((resolve) => (release = resolve));
+    const lms = provider(fetchAnswering(jsonResponse(200, wireTicket())));
+    const events = recordEvents(lms);
+    const joining = lms.joinRoom({ room: 'physics-101', user: 'ada' }).catch((e: unknown) => e);
+    await vi.waitFor(() => expect(fake.log.some((entry) => entry.startsWith('join'))).toBe(true));
+
+    await lms.leaveRoom();
+    release();
+
+    expect(await joining).toMatchObject({ name: 'RoomConnectionError', code: 'cancelled' });
+    expect(fake.log.slice(-2)).toEqual(['leave', 'destroy']);
+    expect(events).toEqual(['state connecting', 'state disconnected']);
+    expect(lms.disconnectReason).toBeUndefined();
+  });
+
+  it('leaving while the ticket is fetched cancels the join before any call object', async () => {
     const lms = provider(fetchAnswering(jsonResponse(200, wireTicket())));
     const joining = lms.joinRoom({ room: 'physics-101', user: 'ada' }).catch((e: unknown) => e);
     await Promise.resolve();
