@@ -588,6 +588,8 @@ export type RoomConnectionErrorCode =
 /** Options of a {@link RoomConnectionError}: its cause, and why the server sent the participant away. */
 export interface RoomConnectionErrorOptions extends VideoProviderErrorOptions {
   readonly disconnectReason?: DisconnectReason;
+  /** The provider whose media server refused; absent for LiveKit's errors, as before. */
+  readonly provider?: VideoProviderName;
 }
 
 /** The media server could not be reached, or refused the connection. */
@@ -602,6 +604,8 @@ export class RoomConnectionError extends VideoProviderError {
    * token issued before the removal.
    */
   readonly disconnectReason: DisconnectReason | undefined;
+  /** The provider whose media server this is, when the provider said (Daily, Twilio). */
+  readonly provider: VideoProviderName | undefined;
 
   constructor(
     code: RoomConnectionErrorCode,
@@ -612,6 +616,7 @@ export class RoomConnectionError extends VideoProviderError {
     super(code, message, options);
     this.status = status;
     this.disconnectReason = options?.disconnectReason;
+    this.provider = options?.provider;
   }
 }
 

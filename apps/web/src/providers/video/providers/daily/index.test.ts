@@ -324,7 +324,7 @@ describe('Daily errors become typed errors without the token', () => {
     const error = await lms.joinRoom({ room: 'physics-101', user: 'ada' }).catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(RoomConnectionError);
-    expect(error).toMatchObject({ name: 'RoomConnectionError', code });
+    expect(error).toMatchObject({ name: 'RoomConnectionError', code, provider: 'daily' });
     expect((error as Error).message).toBe('Could not connect to the video server: Meeting token [token] refused');
     expect((error as Error).message).not.toContain('eyJ');
     expect(events).toEqual(['state connecting', 'state disconnected']);

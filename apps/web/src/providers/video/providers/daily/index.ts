@@ -114,6 +114,7 @@ export function toRoomConnectionError(
   const disconnectReason = code === 'leave_request' ? 'removed' : ended;
   return new RoomConnectionError(code, `Could not connect to the video server: ${detail}`, undefined, {
     cause: error,
+    provider: 'daily',
     ...(disconnectReason !== undefined && { disconnectReason }),
   });
 }

@@ -339,7 +339,7 @@ describe('Twilio errors become typed errors without the token', () => {
     const error = await lms.joinRoom({ room: 'physics-101', user: 'ada' }).catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(RoomConnectionError);
-    expect(error).toMatchObject({ code: expected });
+    expect(error).toMatchObject({ code: expected, provider: 'twilio' });
     expect((error as Error).message).toBe(`Could not connect to the video server: Invalid Access Token: [token] (Twilio error ${code})`);
     expect((error as Error).message).not.toContain(TOKEN);
     expect(events).toEqual(['state connecting', 'state disconnected']);

@@ -93,7 +93,7 @@ export function toRoomConnectionError(error: unknown, token: string, ended?: Dis
     mapped,
     `Could not connect to the video server: ${redactToken(messageOf(error), token)}${status}`,
     undefined,
-    { cause: error, ...(ended !== undefined && { disconnectReason: ended }) },
+    { cause: error, provider: 'twilio', ...(ended !== undefined && { disconnectReason: ended }) },
   );
 }
 
