@@ -112,8 +112,6 @@ export abstract class SessionVideoProvider<S extends object> implements VideoPro
 
   #session: S | undefined;
   #detach: (() => void) | undefined;
-  /** The token of the current session's ticket, to redact from the SDK's messages. */
-  #token: string | undefined;
   #busy = false;
   /** Bumped by `leaveRoom()`, so a join still fetching its ticket knows it was cancelled. */
   #generation = 0;
@@ -397,7 +395,6 @@ export abstract class SessionVideoProvider<S extends object> implements VideoPro
     }
     const session = this.createSession(ticket, role);
     this.#session = session;
-    this.#token = ticket.token;
     this.#disconnectReason = undefined;
     this.#endedWhileConnecting = undefined;
     this.#detach = this.attach(session);
@@ -475,7 +472,6 @@ export abstract class SessionVideoProvider<S extends object> implements VideoPro
     this.#detach?.();
     this.#detach = undefined;
     this.#session = undefined;
-    this.#token = undefined;
     this.#leaving = undefined;
     this.#publishSources = [];
     const leaving = [...this.#participants].reverse();
@@ -497,11 +493,6 @@ export abstract class SessionVideoProvider<S extends object> implements VideoPro
     } catch (error) {
       console.warn(`releasing the ${this.name} session failed`, error);
     }
-  }
-
-  /** The token of the current session, to redact from the messages of its events. */
-  protected get currentToken(): string | undefined {
-    return this.#token;
   }
 
   #setState(state: ConnectionState): void {
