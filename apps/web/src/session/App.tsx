@@ -233,7 +233,13 @@ export function App({ provider, initial }: { provider: VideoProvider; initial: S
           {instructor && (
             <ParticipantsPanel provider={provider} room={form.room} self={form.user} endSession={endSession} />
           )}
-          {instructor && <AttendancePanel room={form.room} />}
+          {/* Attendance comes from LiveKit's webhooks; Daily and Twilio send the token server none. */}
+          {instructor && provider.name === 'livekit' && <AttendancePanel room={form.room} />}
+          {instructor && provider.name !== 'livekit' && (
+            <p className="hint" data-testid="attendance-unsupported">
+              Attendance is recorded for LiveKit sessions only: the token server receives no {provider.name} events.
+            </p>
+          )}
         </section>
       ) : (
         <section className="card">
