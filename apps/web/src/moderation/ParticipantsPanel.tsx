@@ -1,6 +1,12 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 
-import { inviteToSpeak, sendBack, type ParticipantDetails, type VideoProvider } from '../providers/video';
+import {
+  inviteToSpeak,
+  RoomAdminNotSupportedError,
+  sendBack,
+  type ParticipantDetails,
+  type VideoProvider,
+} from '../providers/video';
 import { ErrorMessage } from '../session/ErrorMessage';
 import { moderationActions, publishLabel, sortParticipants, trackLabel, type ModerationAction } from './moderation';
 
@@ -20,6 +26,8 @@ const ROLE_LABELS = { host: 'host', participant: 'student', viewer: 'viewer' } a
 function useParticipants(provider: VideoProvider, room: string, pollMs: number) {
   const [participants, setParticipants] = useState<ParticipantDetails[] | undefined>(undefined);
   const [error, setError] = useState<unknown>(undefined);
+  // The token server has no room administration for this provider (501): stop asking.
+  const [unsupported, setUnsupported] = useState(false);
   const latest = useRef(0);
 
   const refresh = useCallback(async () => {
@@ -34,11 +42,17 @@ function useParticipants(provider: VideoProvider, room: string, pollMs: number) 
     } catch (caught) {
       if (request === latest.current) {
         setError(caught);
+        if (caught instanceof RoomAdminNotSupportedError) {
+          setUnsupported(true);
+        }
       }
     }
   }, [provider, room]);
 
   useEffect(() => {
+    if (unsupported) {
+      return undefined;
+    }
     let debounce: ReturnType<typeof setTimeout> | undefined;
     const soon = (delayMs = EVENT_DEBOUNCE_MS) => {
       clearTimeout(debounce);
@@ -57,9 +71,9 @@ function useParticipants(provider: VideoProvider, room: string, pollMs: number) 
       clearInterval(poll);
       latest.current += 1; // answers still under way are dropped
     };
-  }, [provider, refresh, pollMs]);
+  }, [provider, refresh, pollMs, unsupported]);
 
-  return { participants, error, refresh };
+  return { participants, error, refresh, unsupported };
 }
 
 /**
@@ -81,7 +95,7 @@ export function ParticipantsPanel({
   endSession: () => Promise<void>;
   pollMs?: number;
 }) {
-  const { participants, error: listError, refresh } = useParticipants(provider, room, pollMs);
+  const { participants, error: listError, refresh, unsupported } = useParticipants(provider, room, pollMs);
   const [actionError, setActionError] = useState<unknown>(undefined);
   const [busy, setBusy] = useState(false);
   const [confirmingEnd, setConfirmingEnd] = useState(false);
@@ -119,6 +133,9 @@ export function ParticipantsPanel({
     }
   }
 
+  if (unsupported) {
+    return <RoomAdminUnsupported providerName={provider.name} />;
+  }
 
   return (
     <section className="moderation" aria-label="Participants">
@@ -151,6 +168,22 @@ export function ParticipantsPanel({
           onAction={(participant, action) => void run(participant, action)}
         />
       )}
+    </section>
+  );
+}
+
+/**
+ * In place of the panel when the token server answered 501 (`RoomAdminNotSupportedError`): the
+ * provider of this session has no room administration there (Daily and Twilio today).
+ */
+export function RoomAdminUnsupported({ providerName }: { providerName: string }) {
+  return (
+    <section className="moderation" aria-label="Participants">
+      <h3>Participants</h3>
+      <p className="hint" data-testid="moderation-unsupported">
+        The token server has no room administration for {providerName} sessions: no participant list, muting, removing
+        or ending the session for everyone from here. Everyone can still leave on their own.
+      </p>
     </section>
   );
 }

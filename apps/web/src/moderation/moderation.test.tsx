@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 
 import type { ParticipantDetails, TrackInfo } from '../providers/video';
 import { moderationActions, publishLabel, sortParticipants, trackLabel } from './moderation';
-import { ParticipantsList } from './ParticipantsPanel';
+import { ParticipantsList, RoomAdminUnsupported } from './ParticipantsPanel';
 
 const MICROPHONE: TrackInfo = { id: 'TR_mic', kind: 'audio', source: 'microphone', muted: false, name: '' };
 const CAMERA: TrackInfo = { id: 'TR_cam', kind: 'video', source: 'camera', muted: false, name: '' };
@@ -116,5 +116,13 @@ describe('ParticipantsList', () => {
       <ParticipantsList participants={[participant({})]} self="prof-ada" busy onAction={() => undefined} />,
     );
     expect(html.match(/<button[^>]*disabled=""/g)).toHaveLength(4);
+  });
+});
+
+describe('a provider without room administration', () => {
+  it('says so in place of the panel, with no buttons', () => {
+    const html = renderToStaticMarkup(<RoomAdminUnsupported providerName="daily" />);
+    expect(html).toContain('The token server has no room administration for daily sessions');
+    expect(html).not.toContain('<button');
   });
 });

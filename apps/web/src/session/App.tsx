@@ -1,11 +1,12 @@
 import { useCallback, useEffect, useState, useSyncExternalStore, type FormEvent } from 'react';
 
-import { LiveKitVideoProvider, RoomConnectionError, type VideoProvider } from '../providers/video';
+import { hasMediaTracks, LiveKitVideoProvider, RoomConnectionError, type VideoProvider } from '../providers/video';
 import { AttendancePanel } from '../attendance/AttendancePanel';
 import { ParticipantsPanel } from '../moderation/ParticipantsPanel';
 import { describeSessionEnd } from './describe-error';
 import { ErrorMessage } from './ErrorMessage';
 import { LiveKitStage } from './LiveKitStage';
+import { MediaStage } from './MediaStage';
 
 /**
  * The instructor starts a session (role `host`); a student joins one (role `participant`); a
@@ -219,18 +220,26 @@ export function App({ provider, initial }: { provider: VideoProvider; initial: S
               The host sent you back to watching: your microphone and camera are off.
             </p>
           )}
-          {liveKitRoom === undefined ? (
+          {liveKitRoom !== undefined ? (
+            <LiveKitStage room={liveKitRoom} publishSources={publishSources} onLeave={() => void leave()} />
+          ) : hasMediaTracks(provider) ? (
+            <MediaStage provider={provider} publishSources={publishSources} onLeave={() => void leave()} />
+          ) : (
             <button type="button" onClick={() => void leave()}>
               Leave
             </button>
-          ) : (
-            <LiveKitStage room={liveKitRoom} publishSources={publishSources} onLeave={() => void leave()} />
           )}
           {notices}
           {instructor && (
             <ParticipantsPanel provider={provider} room={form.room} self={form.user} endSession={endSession} />
           )}
-          {instructor && <AttendancePanel room={form.room} />}
+          {/* Attendance comes from LiveKit's webhooks; Daily and Twilio send the token server none. */}
+          {instructor && provider.name === 'livekit' && <AttendancePanel room={form.room} />}
+          {instructor && provider.name !== 'livekit' && (
+            <p className="hint" data-testid="attendance-unsupported">
+              Attendance is recorded for LiveKit sessions only: the token server receives no {provider.name} events.
+            </p>
+          )}
         </section>
       ) : (
         <section className="card">

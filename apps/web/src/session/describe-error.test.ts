@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   InvalidJoinRequestError,
   InvalidRoomAdminRequestError,
+  JoinTicketProviderMismatchError,
   LocalMediaError,
   RoomAdminForbiddenError,
   RoomAdminNetworkError,
@@ -81,6 +82,44 @@ describe('describeError', () => {
         code: 'not_allowed',
         name: 'RoomConnectionError',
         status: 401,
+      },
+    ],
+    [
+      "a token Daily refused names Daily's keys",
+      new RoomConnectionError('not_allowed', 'Could not connect to the video server: bad token', undefined, { provider: 'daily' }),
+      {
+        title: 'The video server refused your access',
+        detail:
+          'The video server did not accept the access token: it has expired, or it was not signed with ' +
+          "the Daily domain's API key (the token server's DAILY_API_KEY and DAILY_DOMAIN_ID must be that domain's). " +
+          'Try again; if it keeps failing, tell your administrator. (Could not connect to the video server: bad token)',
+        code: 'not_allowed',
+        name: 'RoomConnectionError',
+        status: undefined,
+      },
+    ],
+    [
+      'a Daily room that was never created',
+      new RoomConnectionError('room_not_found', 'Could not connect to the video server: no such room', undefined, { provider: 'daily' }),
+      {
+        title: 'This video room does not exist (or has ended)',
+        detail: 'Could not connect to the video server: no such room',
+        code: 'room_not_found',
+        name: 'RoomConnectionError',
+        status: undefined,
+      },
+    ],
+    [
+      'a ticket for another provider',
+      new JoinTicketProviderMismatchError('livekit', 'twilio'),
+      {
+        title: 'This page uses another video provider',
+        detail:
+          'This page joins livekit sessions, and the token server answered for twilio: the course and the page ' +
+          'must use the same provider. Tell your administrator.',
+        code: 'provider_mismatch',
+        name: 'JoinTicketProviderMismatchError',
+        status: undefined,
       },
     ],
     [

@@ -2,6 +2,7 @@ import {
   InvalidJoinRequestError,
   InvalidRoomAdminRequestError,
   JoinTicketExpiredError,
+  JoinTicketProviderMismatchError,
   LocalMediaError,
   RoomAdminForbiddenError,
   RoomAdminNotFoundError,
@@ -13,7 +14,19 @@ import {
   TokenServerResponseInvalidError,
   VideoProviderError,
   type DisconnectReason,
+  type VideoProviderName,
 } from '../providers/video';
+
+/** Whose keys sign the tokens each provider's media server checks, for a refused token. */
+const SIGNING_KEYS: Record<VideoProviderName, string> = {
+  livekit:
+    "this video server's key (the token server's LIVEKIT_API_KEY and LIVEKIT_API_SECRET must be the " +
+    "video server's)",
+  daily: "the Daily domain's API key (the token server's DAILY_API_KEY and DAILY_DOMAIN_ID must be that domain's)",
+  twilio:
+    "the Twilio account's API key (the token server's TWILIO_ACCOUNT_SID, TWILIO_API_KEY_SID and " +
+    'TWILIO_API_KEY_SECRET must be that account\'s)',
+};
 
 /** What the page's error area shows for one error. */
 export interface ErrorDescription {
@@ -63,16 +76,31 @@ export function describeError(error: unknown): ErrorDescription {
   if (error instanceof JoinTicketExpiredError) {
     return { ...base, title: 'The join ticket has expired' };
   }
+  if (error instanceof JoinTicketProviderMismatchError) {
+    return {
+      ...base,
+      title: 'This page uses another video provider',
+      detail:
+        `This page joins ${error.expected} sessions, and the token server answered for ${error.actual}: the ` +
+        'course and the page must use the same provider. Tell your administrator.',
+    };
+  }
   if (error instanceof RoomConnectionError && error.code === 'not_allowed') {
     return {
       ...base,
       title: 'The video server refused your access',
       detail:
         'The video server did not accept the access token: it has expired, or it was not signed with ' +
-        "this video server's key (the token server's LIVEKIT_API_KEY and LIVEKIT_API_SECRET must be the " +
-        `video server's). Try again; if it keeps failing, tell your administrator. (${error.message})`,
+        `${SIGNING_KEYS[error.provider ?? 'livekit']}. Try again; if it keeps failing, tell your administrator. ` +
+        `(${error.message})`,
       status: error.status,
     };
+  }
+  if (error instanceof RoomConnectionError && error.code === 'room_not_found') {
+    return { ...base, title: 'This video room does not exist (or has ended)' };
+  }
+  if (error instanceof RoomConnectionError && error.code === 'room_full') {
+    return { ...base, title: 'This video room is full' };
   }
   if (error instanceof RoomConnectionError) {
     return { ...base, title: 'Cannot connect to the video server', status: error.status };

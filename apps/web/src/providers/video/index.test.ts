@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 
 import {
+  DailyVideoProvider,
   LiveKitVideoProvider,
+  TwilioVideoProvider,
   UnknownVideoProviderError,
   VIDEO_PROVIDER_NAMES,
   createVideoProvider,
@@ -16,9 +18,22 @@ describe('createVideoProvider', () => {
     expect(provider.connectionState).toBe('disconnected');
   });
 
+  it.each([
+    ['daily', DailyVideoProvider],
+    ['twilio', TwilioVideoProvider],
+  ] as const)('creates the %s provider, disconnected', (name, type) => {
+    const provider = createVideoProvider(name, { tokenEndpoint: { baseUrl: 'https://video.example.edu' } });
+    expect(provider).toBeInstanceOf(type);
+    expect(provider.name).toBe(name);
+    expect(provider.connectionState).toBe('disconnected');
+    expect(provider.participants).toEqual([]);
+  });
+
   it('lists the names it knows', () => {
-    expect(VIDEO_PROVIDER_NAMES).toEqual(['livekit']);
+    expect(VIDEO_PROVIDER_NAMES).toEqual(['livekit', 'daily', 'twilio']);
     expect(isVideoProviderName('livekit')).toBe(true);
+    expect(isVideoProviderName('daily')).toBe(true);
+    expect(isVideoProviderName('twilio')).toBe(true);
     expect(isVideoProviderName('toString')).toBe(false);
   });
 

@@ -5,7 +5,9 @@
  * and its options to {@link VideoProviderOptionsByName}, and register its constructor below.
  */
 
+import { DailyVideoProvider, type DailyVideoProviderOptions } from './providers/daily';
 import { LiveKitVideoProvider, type LiveKitVideoProviderOptions } from './providers/livekit';
+import { TwilioVideoProvider, type TwilioVideoProviderOptions } from './providers/twilio';
 import { UnknownVideoProviderError, type VideoProvider, type VideoProviderName } from './types';
 
 export * from './types';
@@ -26,19 +28,28 @@ export {
 } from './token-server-http';
 export { ROOMS_PATH, RoomAdminClient, parseParticipant, parseRoom, parseTrack } from './room-admin';
 export { LiveKitVideoProvider, type LiveKitVideoProviderOptions } from './providers/livekit';
+export { DailyVideoProvider, type DailyVideoProviderOptions } from './providers/daily';
+export { TwilioVideoProvider, TWILIO_PUBLISH_SOURCES, type TwilioVideoProviderOptions } from './providers/twilio';
+export { DEFAULT_TICKET_RENEWAL_MARGIN_MS, type SessionProviderOptions } from './session-provider';
 
 /** The options each provider takes, by name. */
 export interface VideoProviderOptionsByName {
   livekit: LiveKitVideoProviderOptions;
+  daily: DailyVideoProviderOptions;
+  twilio: TwilioVideoProviderOptions;
 }
 
 /** What {@link createVideoProvider} returns for each name. */
 export interface VideoProviderByName {
   livekit: LiveKitVideoProvider;
+  daily: DailyVideoProvider;
+  twilio: TwilioVideoProvider;
 }
 
 const FACTORIES: { [N in VideoProviderName]: (options?: VideoProviderOptionsByName[N]) => VideoProviderByName[N] } = {
   livekit: (options) => new LiveKitVideoProvider(options),
+  daily: (options) => new DailyVideoProvider(options),
+  twilio: (options) => new TwilioVideoProvider(options),
 };
 
 /** The provider names {@link createVideoProvider} accepts. */
@@ -50,7 +61,8 @@ export function isVideoProviderName(name: string): name is VideoProviderName {
 }
 
 /**
- * Creates the provider called `name` (as in the server's `VIDEO_PROVIDER`, e.g. `livekit`).
+ * Creates the provider called `name` (as in the server's `VIDEO_PROVIDER`: `livekit`, `daily`,
+ * `twilio`).
  * Throws {@link UnknownVideoProviderError} (code `unknown_provider`) for any other name, so a
  * name read from configuration fails clearly.
  */

@@ -379,3 +379,30 @@ describe('room administration error classes', () => {
     ]);
   });
 });
+
+describe('room administration for one provider of a server that serves several', () => {
+  it('adds ?provider=<name> to every route, and reads 501 as not supported', async () => {
+    const calls: [string, (admin: RoomAdminClient) => Promise<unknown>][] = [
+      ['POST https://video.example.edu/api/video/rooms?provider=daily', (admin) => admin.openRoom('physics-101')],
+      ['GET https://video.example.edu/api/video/rooms?provider=daily', (admin) => admin.listRooms()],
+      ['DELETE https://video.example.edu/api/video/rooms/physics%20101?provider=daily', (admin) => admin.endRoom('physics 101')],
+      [
+        'POST https://video.example.edu/api/video/rooms/physics-101/participants/ada/tracks/TR_1/mute?provider=daily',
+        (admin) => admin.muteTrack('physics-101', 'ada', 'TR_1', true),
+      ],
+    ];
+    for (const [expected, call] of calls) {
+      const fetchFn = answering(
+        problem(501, 'not_supported', 'Not supported', 'The daily provider has no room administration.'),
+      );
+      const admin = new RoomAdminClient({ baseUrl: 'https://video.example.edu', fetch: fetchFn }, 'daily');
+
+      const error = await call(admin).catch((e: unknown) => e);
+
+      const { method, url } = sent(fetchFn);
+      expect(`${method} ${String(url)}`).toBe(expected);
+      expect(error).toBeInstanceOf(RoomAdminNotSupportedError);
+      expect(error).toMatchObject({ code: 'not_supported', status: 501 });
+    }
+  });
+});

@@ -34,6 +34,7 @@ import {
   type TrackInfo,
   type TrackKind,
   type TrackSource,
+  type VideoProviderName,
 } from './types';
 
 /** The room administration routes' path on the token server. */
@@ -182,8 +183,16 @@ function roomPath(room: string, identity?: string): string {
  */
 export class RoomAdminClient implements RoomAdmin {
   readonly #http: TokenServerHttp;
+  readonly #provider: VideoProviderName | undefined;
 
-  constructor(options: TokenServerOptions = {}) {
+  /**
+   * `provider`: added as `?provider=<name>` to every request, so that a token server that serves
+   * several providers administers this provider's room of that name (and answers 501
+   * `not_supported` when that provider has no room administration). Absent: the server's default
+   * provider, as for a server that serves one.
+   */
+  constructor(options: TokenServerOptions = {}, provider?: VideoProviderName) {
+    this.#provider = provider;
     this.#http = new TokenServerHttp(options, {
       network: (code, message, errorOptions) => new RoomAdminNetworkError(code, message, errorOptions),
       invalidResponse: (code, message, errorOptions) => new RoomAdminResponseInvalidError(code, message, errorOptions),
@@ -240,7 +249,8 @@ export class RoomAdminClient implements RoomAdmin {
    * typed error its status and problem details call for.
    */
   async #call(method: string, path: string, body?: unknown): Promise<unknown> {
-    const response = await this.#http.send(method, path, body);
+    const query = this.#provider === undefined ? '' : `?${new URLSearchParams({ provider: this.#provider }).toString()}`;
+    const response = await this.#http.send(method, `${path}${query}`, body);
     const { status, text } = response;
     if (status === 204) {
       return undefined;

@@ -1,8 +1,9 @@
 /**
  * The client of the token server's `GET /api/video/token` (see `docs/CONTRACT-DRAFT.md`). The
- * endpoint is provider-neutral (the server picks the vendor with `VIDEO_PROVIDER`), so every
- * provider implementation shares this client. It is the one place where the wire's names
- * (`expires_at`) become the front end's ({@link JoinTicket.expiresAt}).
+ * endpoint is provider-neutral (the server picks the vendor with `VIDEO_PROVIDER`, or with the
+ * request's `provider` parameter on a server that serves several), so every provider
+ * implementation shares this client. It is the one place where the wire's names (`expires_at`,
+ * `provider`) become the front end's ({@link JoinTicket.expiresAt}, {@link JoinTicket.provider}).
  */
 
 import {
@@ -14,12 +15,14 @@ import {
   type TokenServerResponse,
 } from './token-server-http';
 import {
+  JoinTicketProviderMismatchError,
   TokenRequestNetworkError,
   TokenRequestRejectedError,
   TokenResponseInvalidError,
   TokenServerError,
   type JoinRequest,
   type JoinTicket,
+  type VideoProviderName,
 } from './types';
 
 /** The token endpoint's path on the token server. */
@@ -41,26 +44,58 @@ interface JoinTicketWire {
   identity: string;
   room: string;
   expires_at: string;
+  /** Absent from a server that serves LiveKit only: then `livekit`. */
+  provider?: string;
+}
+
+/** The providers a ticket may name; a `Record` so that a new {@link VideoProviderName} must be added here. */
+const TICKET_PROVIDERS: Record<VideoProviderName, true> = { livekit: true, daily: true, twilio: true };
+
+function isTicketProvider(name: string): name is VideoProviderName {
+  return Object.hasOwn(TICKET_PROVIDERS, name);
 }
 
 /**
- * Maps the token endpoint's 200 body to a {@link JoinTicket}. Throws a
- * {@link TokenResponseInvalidError} (code `invalid_response`) naming the first field that is
- * missing or has the wrong type, or an `expires_at` that is not a timestamp.
+ * Maps the token endpoint's 200 body to a {@link JoinTicket}.
+ *
+ * `token`, `identity`, `room` and `expires_at` must be non-empty strings; `url` too, except for
+ * Twilio, whose SDK connects with the token alone (its `url` is `""`). `provider` is optional
+ * (absent: `livekit`, as from a server that serves LiveKit only) and, when present, a non-empty
+ * string.
+ *
+ * Throws a {@link TokenResponseInvalidError} (code `invalid_response`) naming the first field
+ * that is missing or has the wrong type, an `expires_at` that is not a timestamp, or a provider
+ * this client does not know; and a {@link JoinTicketProviderMismatchError} (code
+ * `provider_mismatch`) when `expected` is given and the ticket is for another provider.
  */
-export function parseJoinTicket(body: unknown): JoinTicket {
+export function parseJoinTicket(body: unknown, expected?: VideoProviderName): JoinTicket {
   if (!isRecord(body)) {
     throw new TokenResponseInvalidError('invalid_response', 'The token server answered with something other than a JSON object');
   }
+  const rawProvider = body.provider;
+  if (rawProvider !== undefined && (typeof rawProvider !== 'string' || rawProvider.length === 0)) {
+    throw new TokenResponseInvalidError('invalid_response', `The token server's answer has no valid "provider"`);
+  }
+  const provider = rawProvider ?? 'livekit';
   const fields = ['token', 'url', 'identity', 'room', 'expires_at'] as const;
   for (const field of fields) {
     const value = body[field];
-    if (typeof value !== 'string' || value.length === 0) {
+    const mayBeEmpty = field === 'url' && provider === 'twilio';
+    if (typeof value !== 'string' || (value.length === 0 && !mayBeEmpty)) {
       throw new TokenResponseInvalidError(
         'invalid_response',
         `The token server's answer has no valid "${field}"`,
       );
     }
+  }
+  if (expected !== undefined && provider !== expected) {
+    throw new JoinTicketProviderMismatchError(expected, provider);
+  }
+  if (!isTicketProvider(provider)) {
+    throw new TokenResponseInvalidError(
+      'invalid_response',
+      `The token server's answer names a video provider this page does not know`,
+    );
   }
   const wire = body as unknown as JoinTicketWire;
   const expiresAt = new Date(wire.expires_at);
@@ -71,6 +106,7 @@ export function parseJoinTicket(body: unknown): JoinTicket {
     );
   }
   return {
+    provider,
     token: wire.token,
     url: wire.url,
     identity: wire.identity,
@@ -79,8 +115,15 @@ export function parseJoinTicket(body: unknown): JoinTicket {
   };
 }
 
-/** The query string of a token request: `room`, `user`, then `name` when given, then `role`. */
-export function tokenQuery(request: JoinRequest, defaultRole: 'host' | 'participant'): URLSearchParams {
+/**
+ * The query string of a token request: `room`, `user`, then `name` when given, then `role`, then
+ * `provider` when given.
+ */
+export function tokenQuery(
+  request: JoinRequest,
+  defaultRole: 'host' | 'participant',
+  provider?: VideoProviderName,
+): URLSearchParams {
   const query = new URLSearchParams();
   query.set('room', request.room);
   query.set('user', request.user);
@@ -88,20 +131,38 @@ export function tokenQuery(request: JoinRequest, defaultRole: 'host' | 'particip
     query.set('name', request.displayName);
   }
   query.set('role', request.role ?? defaultRole);
+  if (provider !== undefined) {
+    query.set('provider', provider);
+  }
   return query;
+}
+
+/**
+ * Which provider a {@link TokenEndpoint} fetches tickets for: tickets for another provider are
+ * refused, and `sendParameter` adds `provider=<name>` to every request, so that a token server
+ * that serves several providers answers for this one. A server that serves one provider only
+ * refuses the parameter (400 `unknown_parameter`); the LiveKit provider therefore leaves it out
+ * unless asked (`LiveKitVideoProviderOptions.sendProviderParameter`).
+ */
+export interface TicketProvider {
+  readonly name: VideoProviderName;
+  readonly sendParameter: boolean;
 }
 
 /** Fetches {@link JoinTicket}s from the token server. */
 export class TokenEndpoint {
   readonly #http: TokenServerHttp;
   readonly #path: string;
+  readonly #provider: TicketProvider | undefined;
 
-  constructor(options: TokenEndpointOptions = {}) {
+  /** `provider`: see {@link TicketProvider}; absent, any provider's ticket is accepted and none is asked for. */
+  constructor(options: TokenEndpointOptions = {}, provider?: TicketProvider) {
     this.#http = new TokenServerHttp(options, {
       network: (code, message, errorOptions) => new TokenRequestNetworkError(code, message, errorOptions),
       invalidResponse: (code, message, errorOptions) => new TokenResponseInvalidError(code, message, errorOptions),
     });
     this.#path = options.path ?? TOKEN_ENDPOINT_PATH;
+    this.#provider = provider;
   }
 
   /** The URL a request is sent to; relative when `baseUrl` is `''`. */
@@ -110,17 +171,19 @@ export class TokenEndpoint {
   }
 
   #pathAndQuery(request: JoinRequest, defaultRole: 'host' | 'participant'): string {
-    return `${this.#path}?${tokenQuery(request, defaultRole).toString()}`;
+    const provider = this.#provider?.sendParameter === true ? this.#provider.name : undefined;
+    return `${this.#path}?${tokenQuery(request, defaultRole, provider).toString()}`;
   }
 
   /**
-   * Sends `GET <baseUrl><path>?room=&user=[&name=]&role=` with `Accept: application/json`, the
-   * configured headers and credentials, and `cache: 'no-store'`.
+   * Sends `GET <baseUrl><path>?room=&user=[&name=]&role=[&provider=]` with
+   * `Accept: application/json`, the configured headers and credentials, and `cache: 'no-store'`.
    *
    * Resolves to the ticket. Rejects with {@link TokenRequestNetworkError} (`network_error`,
-   * `timeout`), {@link TokenRequestRejectedError} (4xx), {@link TokenServerError} (5xx) or
+   * `timeout`), {@link TokenRequestRejectedError} (4xx), {@link TokenServerError} (5xx),
    * {@link TokenResponseInvalidError} (`invalid_response`, `unexpected_status`; also when the
-   * ticket names another room or identity than requested).
+   * ticket names another room or identity than requested) or
+   * {@link JoinTicketProviderMismatchError} (`provider_mismatch`: a ticket for another provider).
    */
   async fetchJoinTicket(
     request: JoinRequest,
@@ -140,7 +203,7 @@ export class TokenEndpoint {
   #interpret(response: TokenServerResponse): JoinTicket {
     const { status, text } = response;
     if (status >= 200 && status < 300) {
-      return parseJoinTicket(this.#http.json(response));
+      return parseJoinTicket(this.#http.json(response), this.#provider?.name);
     }
     if (status >= 400 && status < 500) {
       throw new TokenRequestRejectedError(status, parseProblemDetails(text));

@@ -9,7 +9,7 @@
  */
 
 /** The names of the providers `createVideoProvider()` knows, as in the server's `VIDEO_PROVIDER`. */
-export type VideoProviderName = 'livekit';
+export type VideoProviderName = 'livekit' | 'daily' | 'twilio';
 
 /**
  * What a participant may do in a room; the token server turns it into permissions.
@@ -40,9 +40,18 @@ export interface JoinRequest {
  * (`expires_at` becomes {@link JoinTicket.expiresAt}) by `parseJoinTicket()`.
  */
 export interface JoinTicket {
+  /**
+   * The provider the ticket is for (the wire's `provider`). Absent means `livekit`, as the token
+   * server answered before it served several providers; `parseJoinTicket()` always sets it. A
+   * provider refuses a ticket for another one ({@link JoinTicketProviderMismatchError}).
+   */
+  readonly provider?: VideoProviderName;
   /** The signed access token; a credential, never log it. */
   readonly token: string;
-  /** The media server's URL, e.g. `wss://video.example.edu`. */
+  /**
+   * Where to connect: LiveKit's media server (`wss://video.example.edu`), Daily's room URL
+   * (`https://{domain}.daily.co/{room}`); empty for Twilio, whose SDK connects with the token alone.
+   */
   readonly url: string;
   /** The identity the token was issued to. */
   readonly identity: string;
@@ -76,6 +85,12 @@ export interface PublishOptions {
 
 /** Options for {@link VideoProvider.connect} and {@link VideoProvider.joinRoom}. */
 export interface JoinOptions {
+  /**
+   * The role the ticket was issued for, for {@link VideoProvider.connect}: only providers whose
+   * tokens carry no permissions (Twilio) use it, to publish what the role allows; default
+   * `participant`. `joinRoom()` takes the role from its request or handle instead.
+   */
+  readonly role?: ParticipantRole;
   /**
    * Local media to start publishing after the connection is up. Defaults to camera and
    * microphone, except for the `viewer` role, which publishes nothing. Failures (no device,
@@ -124,6 +139,32 @@ export interface ParticipantInfo {
   readonly name: string | undefined;
   /** Whether this is the local participant. */
   readonly isLocal: boolean;
+}
+
+/**
+ * One participant's media as plain browser tracks, for a page that renders its own tiles (the
+ * Daily and Twilio views): `undefined` when the participant has no such track now, or it cannot
+ * be played yet.
+ */
+export interface ParticipantMedia {
+  readonly participant: ParticipantInfo;
+  readonly camera: MediaStreamTrack | undefined;
+  readonly microphone: MediaStreamTrack | undefined;
+}
+
+/**
+ * A provider that exposes its participants' media as {@link ParticipantMedia} (Daily, Twilio;
+ * LiveKit's page uses LiveKit's own components instead). Read it again after
+ * `participantJoined`, `participantLeft` and `participantUpdated`.
+ */
+export interface MediaTracksSource {
+  /** Every participant's media, local first; empty when not connected. */
+  mediaTracks(): ParticipantMedia[];
+}
+
+/** Whether `provider` exposes {@link MediaTracksSource.mediaTracks}. */
+export function hasMediaTracks<P extends object>(provider: P): provider is P & MediaTracksSource {
+  return typeof (provider as Partial<MediaTracksSource>).mediaTracks === 'function';
 }
 
 /** The events a provider emits, with their arguments. */
@@ -526,12 +567,15 @@ export class RoomStateError extends VideoProviderError {
 
 /**
  * Why the media connection failed, in provider-neutral snake_case:
- * `not_allowed` (token refused), `server_unreachable`, `timeout`, `cancelled` (left while
+ * `not_allowed` (token refused), `room_not_found` (the vendor has no such room: Daily and Twilio
+ * rooms that were not created), `room_full`, `server_unreachable`, `timeout`, `cancelled` (left while
  * connecting), `leave_request` (removed by the server), `internal_error`, `websocket`,
  * `service_not_found`, or `unknown`.
  */
 export type RoomConnectionErrorCode =
   | 'not_allowed'
+  | 'room_not_found'
+  | 'room_full'
   | 'server_unreachable'
   | 'internal_error'
   | 'cancelled'
@@ -544,6 +588,8 @@ export type RoomConnectionErrorCode =
 /** Options of a {@link RoomConnectionError}: its cause, and why the server sent the participant away. */
 export interface RoomConnectionErrorOptions extends VideoProviderErrorOptions {
   readonly disconnectReason?: DisconnectReason;
+  /** The provider whose media server refused; absent for LiveKit's errors, as before. */
+  readonly provider?: VideoProviderName;
 }
 
 /** The media server could not be reached, or refused the connection. */
@@ -558,6 +604,8 @@ export class RoomConnectionError extends VideoProviderError {
    * token issued before the removal.
    */
   readonly disconnectReason: DisconnectReason | undefined;
+  /** The provider whose media server this is, when the provider said (Daily, Twilio). */
+  readonly provider: VideoProviderName | undefined;
 
   constructor(
     code: RoomConnectionErrorCode,
@@ -568,6 +616,31 @@ export class RoomConnectionError extends VideoProviderError {
     super(code, message, options);
     this.status = status;
     this.disconnectReason = options?.disconnectReason;
+    this.provider = options?.provider;
+  }
+}
+
+/**
+ * A ticket for another provider than the one using it (code `provider_mismatch`): the token
+ * server answered for another vendor (its default `VIDEO_PROVIDER`, or the course's), or
+ * `connect()` was given a ticket fetched for another provider. `actual` is the ticket's
+ * `provider` as sent (absent on the wire means `livekit`).
+ */
+export class JoinTicketProviderMismatchError extends VideoProviderError {
+  override readonly name = 'JoinTicketProviderMismatchError';
+  declare readonly code: 'provider_mismatch';
+  /** The provider that asked for, or was given, the ticket. */
+  readonly expected: VideoProviderName;
+  /** The provider the ticket is for. */
+  readonly actual: string;
+
+  constructor(expected: VideoProviderName, actual: string) {
+    super(
+      'provider_mismatch',
+      `The ticket is for the ${JSON.stringify(actual.slice(0, 64))} video provider, not for ${expected}`,
+    );
+    this.expected = expected;
+    this.actual = actual;
   }
 }
 
@@ -586,17 +659,22 @@ export class UnknownVideoProviderError extends VideoProviderError {
 /** Which local device a {@link LocalMediaError} is about. */
 export type LocalMediaSource = 'camera' | 'microphone';
 
+/** Why a local camera or microphone could not be started or toggled. */
+export type LocalMediaErrorCode = 'permission_denied' | 'device_not_found' | 'device_in_use' | 'not_allowed' | 'media_error';
+
 /**
- * A local camera or microphone could not be started: `permission_denied`, `device_not_found`,
- * `device_in_use` or `media_error`. Emitted as `localMediaError`; the join itself stands.
+ * A local camera or microphone could not be started: `permission_denied` (the browser or the
+ * user refused it), `device_not_found`, `device_in_use`, `not_allowed` (the participant may not
+ * publish that source: see {@link VideoProvider.publishSources}) or `media_error`. Emitted as
+ * `localMediaError`; the join itself stands.
  */
 export class LocalMediaError extends VideoProviderError {
   override readonly name = 'LocalMediaError';
-  declare readonly code: 'permission_denied' | 'device_not_found' | 'device_in_use' | 'media_error';
+  declare readonly code: LocalMediaErrorCode;
   readonly source: LocalMediaSource;
 
   constructor(
-    code: 'permission_denied' | 'device_not_found' | 'device_in_use' | 'media_error',
+    code: LocalMediaErrorCode,
     source: LocalMediaSource,
     message: string,
     options?: VideoProviderErrorOptions,

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   InvalidJoinRequestError,
   JoinTicketExpiredError,
+  JoinTicketProviderMismatchError,
   LocalMediaError,
   RoomConnectionError,
   RoomStateError,
@@ -260,6 +261,7 @@ describe('the token request', () => {
         user: 'ada',
       });
       expect(handle.ticket).toEqual<JoinTicket>({
+        provider: 'livekit',
         token: 'eyJ.header-and-claims.signature',
         url: 'ws://127.0.0.1:7880',
         identity: 'ada',
@@ -270,6 +272,41 @@ describe('the token request', () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+});
+
+describe('which provider the ticket is for', () => {
+  it('by default asks without provider= (a LiveKit-only server refuses unknown parameters)', async () => {
+    const fetchFn = fetchAnswering(jsonResponse(200, wireTicket({ provider: 'livekit' })));
+    await provider(fetchFn).joinRoom({ room: 'physics-101', user: 'ada' }, { publish: {} });
+    expect(fake.log.slice(0, 1)).toEqual(['fetch /api/video/token?room=physics-101&user=ada&role=participant']);
+  });
+
+  it('sends provider=livekit when told the server serves several providers', async () => {
+    const fetchFn = fetchAnswering(jsonResponse(200, wireTicket({ provider: 'livekit' })));
+    await provider(fetchFn, { sendProviderParameter: true }).createRoom({ room: 'physics-101', user: 'ada' });
+    expect(fake.log[0]).toBe('fetch /api/video/token?room=physics-101&user=ada&role=host&provider=livekit');
+  });
+
+  it('refuses a ticket for Daily before creating a Room', async () => {
+    const lms = provider(fetchAnswering(jsonResponse(200, wireTicket({ provider: 'daily', url: 'https://x.daily.co/r' }))));
+    const error = await lms.joinRoom({ room: 'physics-101', user: 'ada' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(JoinTicketProviderMismatchError);
+    expect(error).toMatchObject({ code: 'provider_mismatch', expected: 'livekit', actual: 'daily' });
+    expect(fake.rooms).toHaveLength(0);
+    expect(lms.connectionState).toBe('disconnected');
+  });
+
+  it('connect() refuses a ticket another provider fetched, and takes one without provider as LiveKit', async () => {
+    const lms = provider(fetchAnswering());
+    const base = { token: 't', url: 'wss://video.example.edu', identity: 'ada', room: 'r', expiresAt: new Date(Date.now() + HOUR_MS) };
+    await expect(lms.connect({ ...base, provider: 'twilio' })).rejects.toMatchObject({
+      name: 'JoinTicketProviderMismatchError',
+      actual: 'twilio',
+    });
+    expect(fake.log.filter((entry) => entry.startsWith('connect'))).toEqual([]);
+    await lms.connect(base, { publish: {} });
+    expect(lms.connectionState).toBe('connected');
   });
 });
 

@@ -27,6 +27,7 @@ import { RoomAdminClient } from '../../room-admin';
 import { TokenEndpoint, type TokenEndpointOptions } from '../../token-endpoint';
 import {
   JoinTicketExpiredError,
+  JoinTicketProviderMismatchError,
   LocalMediaError,
   RoomConnectionError,
   RoomStateError,
@@ -69,6 +70,14 @@ export interface LiveKitVideoProviderOptions {
   readonly connectOptions?: RoomConnectOptions;
   /** See {@link DEFAULT_TICKET_RENEWAL_MARGIN_MS}. */
   readonly ticketRenewalMarginMs?: number;
+  /**
+   * Whether token requests carry `provider=livekit`. Default `false`: a token server that serves
+   * LiveKit only refuses parameters it does not know (400 `unknown_parameter`), and without the
+   * parameter a server answers for its default provider. Set it for a token server that serves
+   * several providers whose default is not LiveKit. Either way a ticket for another provider is
+   * refused ({@link JoinTicketProviderMismatchError}).
+   */
+  readonly sendProviderParameter?: boolean;
 }
 
 const DEFAULT_ROOM_OPTIONS: LiveKitRoomOptions = { adaptiveStream: true, dynacast: true };
@@ -244,7 +253,10 @@ export class LiveKitVideoProvider implements VideoProvider {
   #endedWhileConnecting: DisconnectReason | undefined;
 
   constructor(options: LiveKitVideoProviderOptions = {}) {
-    this.#tokens = new TokenEndpoint(options.tokenEndpoint);
+    this.#tokens = new TokenEndpoint(options.tokenEndpoint, {
+      name: 'livekit',
+      sendParameter: options.sendProviderParameter ?? false,
+    });
     this.#admin = new RoomAdminClient(options.tokenEndpoint);
     this.#roomOptions = options.roomOptions ?? DEFAULT_ROOM_OPTIONS;
     this.#connectOptions = options.connectOptions;
@@ -402,6 +414,10 @@ export class LiveKitVideoProvider implements VideoProvider {
   }
 
   async #connect(ticket: JoinTicket, room: Room, publish: PublishOptions): Promise<void> {
+    const provider = ticket.provider ?? 'livekit';
+    if (provider !== this.name) {
+      throw new JoinTicketProviderMismatchError(this.name, provider);
+    }
     if (ticket.expiresAt.getTime() <= Date.now()) {
       throw new JoinTicketExpiredError(ticket.expiresAt);
     }
