@@ -41,6 +41,8 @@ const fake = vi.hoisted(() => {
     permissions: undefined as unknown,
     /** Runs inside the next `connect()`, before it resolves: the server acting while we join. */
     duringConnect: undefined as ((room: FakeRoom) => void) | undefined,
+    /** The next `connect()` never settles (livekit-client after a leave that overtook its join). */
+    connectHangs: false,
   };
 
   class FakeRoom {
@@ -98,6 +100,9 @@ const fake = vi.hoisted(() => {
       this.emit('connectionStateChanged', 'connecting');
       await Promise.resolve();
       next.duringConnect?.(this);
+      if (next.connectHangs) {
+        await new Promise(() => undefined);
+      }
       if (next.connectError !== undefined) {
         this.emit('connectionStateChanged', 'disconnected');
         this.emit('disconnected');
@@ -205,6 +210,7 @@ beforeEach(() => {
   fake.next.cameraError = undefined;
   fake.next.permissions = undefined;
   fake.next.duringConnect = undefined;
+  fake.next.connectHangs = false;
 });
 
 afterEach(() => {
@@ -803,6 +809,22 @@ describe('why a session ended, and what the local participant may publish', () =
     expect(error).toMatchObject({ code: 'leave_request', disconnectReason: 'removed' });
     expect(events).toEqual(['state connecting', 'state disconnected']);
     expect(lms.disconnectReason, 'no session was connected').toBeUndefined();
+  });
+
+  it('removed while joining, when livekit-client never settles its connect(): the join still ends, with the reason', async () => {
+    fake.next.connectHangs = true;
+    fake.next.duringConnect = (room) => {
+      room.emit(RoomEvent.ConnectionStateChanged, 'disconnected');
+      room.emit(RoomEvent.Disconnected, LiveKitDisconnectReason.PARTICIPANT_REMOVED);
+    };
+    const lms = provider(fetchAnswering(jsonResponse(200, wireTicket())));
+
+    const error = await lms.joinRoom({ room: 'physics-101', user: 'ada' }).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(RoomConnectionError);
+    expect(error).toMatchObject({ code: 'leave_request', disconnectReason: 'removed' });
+    expect(lms.connectionState).toBe('disconnected');
+    expect(fake.log.at(-1), 'livekit-client is told to stop trying').toBe('disconnect #1');
   });
 
   it("livekit-client's own leave request while connecting carries LiveKit's reason", async () => {

@@ -153,6 +153,12 @@ export function redactTokens(message: string): string {
 }
 
 /**
+ * How long a join waits for `Room.connect()` to settle once the room was disconnected while
+ * connecting, before it ends the join itself.
+ */
+const CONNECT_SETTLE_MS = 500;
+
+/**
  * Maps whatever `Room.connect()` rejected with to a {@link RoomConnectionError}, tokens redacted.
  * A leave request carries LiveKit's reason; otherwise `ended` is why the room was disconnected
  * while connecting, if it was.
@@ -251,6 +257,8 @@ export class LiveKitVideoProvider implements VideoProvider {
   #disconnectReason: DisconnectReason | undefined;
   /** Why the room being connected was disconnected before the connection was complete. */
   #endedWhileConnecting: DisconnectReason | undefined;
+  /** Ends the wait for `Room.connect()` when the room is torn down first. */
+  #tornDownWhileConnecting: (() => void) | undefined;
 
   constructor(options: LiveKitVideoProviderOptions = {}) {
     this.#tokens = new TokenEndpoint(options.tokenEndpoint, {
@@ -425,16 +433,28 @@ export class LiveKitVideoProvider implements VideoProvider {
     this.#disconnectReason = undefined;
     this.#endedWhileConnecting = undefined;
     this.#detach = this.#attach(room);
+    // livekit-client may never settle `connect()` when the server's leave overtakes its own
+    // join (a removed participant's old token turned away at once): the join then ends
+    // CONNECT_SETTLE_MS after the room was torn down, unless `connect()` settles first (as it
+    // does, with its own error, when the connection fails).
+    const connecting = room.connect(ticket.url, ticket.token, this.#connectOptions);
+    connecting.catch(() => undefined); // a rejection after the teardown has nobody to tell
+    const tornDown = new Promise<void>((resolve) => {
+      this.#tornDownWhileConnecting = () => setTimeout(resolve, CONNECT_SETTLE_MS);
+    });
     try {
-      await room.connect(ticket.url, ticket.token, this.#connectOptions);
+      await Promise.race([connecting, tornDown]);
     } catch (error) {
       const ended = this.#endedWhileConnecting;
       this.#teardown(room, 'connection_lost');
       throw toRoomConnectionError(error, ended);
+    } finally {
+      this.#tornDownWhileConnecting = undefined;
     }
     if (this.#room !== room) {
-      // Disconnected while the connection was being established, and livekit-client did not
-      // reject: this page left, or the server sent it away (e.g. a removed participant's old token).
+      // Disconnected while the connection was being established: this page left, or the server
+      // sent it away (e.g. a removed participant's old token). livekit-client stops trying.
+      void room.disconnect();
       const ended = this.#endedWhileConnecting;
       if (ended === undefined || ended === 'left') {
         throw new RoomConnectionError('cancelled', 'Left the room while connecting', undefined);
@@ -559,6 +579,7 @@ export class LiveKitVideoProvider implements VideoProvider {
       this.#disconnectReason = reason;
     } else {
       this.#endedWhileConnecting = reason;
+      this.#tornDownWhileConnecting?.();
     }
     this.#setState('disconnected');
     if (wasConnected) {
