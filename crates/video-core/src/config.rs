@@ -21,6 +21,7 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::fmt;
+use std::time::Duration;
 
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -254,6 +255,36 @@ impl Settings {
     }
 }
 
+/// The rule of every provider's `*_TOKEN_TTL_HOURS` variable.
+pub const TOKEN_TTL_RULE: &str =
+    "must be a number of hours greater than 0 and at most 24 (fractions allowed, e.g. 0.25)";
+
+/// The longest lifetime a join token may have: 24 hours.
+pub const MAX_TOKEN_TTL: Duration = Duration::from_secs(24 * 3600);
+
+/// Reads `hours`, the value of the token-lifetime variable `variable` (e.g.
+/// `LIVEKIT_TOKEN_TTL_HOURS`): more than 0 and at most 24 hours, fractions allowed.
+pub fn token_ttl_hours(variable: &'static str, hours: &str) -> Result<Duration, ConfigError> {
+    let hours: f64 = hours
+        .trim()
+        .parse()
+        .map_err(|_| ConfigError::invalid(variable, TOKEN_TTL_RULE))?;
+    if !(hours > 0.0 && hours <= 24.0) {
+        return Err(ConfigError::invalid(variable, TOKEN_TTL_RULE));
+    }
+    Ok(Duration::from_secs_f64(hours * 3600.0))
+}
+
+/// `ttl` rounded to whole seconds (JWT times are whole seconds); refused, as a value of
+/// `variable`, when that is 0 or `ttl` is longer than [`MAX_TOKEN_TTL`].
+pub fn whole_token_ttl(variable: &'static str, ttl: Duration) -> Result<Duration, ConfigError> {
+    let seconds = ttl.as_secs() + u64::from(ttl.subsec_nanos() >= 500_000_000);
+    if seconds == 0 || ttl > MAX_TOKEN_TTL {
+        return Err(ConfigError::invalid(variable, TOKEN_TTL_RULE));
+    }
+    Ok(Duration::from_secs(seconds))
+}
+
 #[cfg(test)]
 mod tests {
     use std::os::unix::ffi::OsStringExt;
@@ -353,5 +384,37 @@ mod tests {
         );
         assert_eq!(error.variable(), "LIVEKIT_API_KEY");
         assert_eq!(AppEnv::Production.to_string(), "production");
+    }
+
+    #[test]
+    fn token_lifetimes_are_hours_from_0_to_24_rounded_to_seconds() {
+        let var = "X_TOKEN_TTL_HOURS";
+        assert_eq!(
+            token_ttl_hours(var, " 0.25 ").unwrap(),
+            Duration::from_secs(900)
+        );
+        assert_eq!(token_ttl_hours(var, "24").unwrap(), MAX_TOKEN_TTL);
+        for bad in ["0", "-1", "24.01", "NaN", "inf", "six", ""] {
+            let error = token_ttl_hours(var, bad).unwrap_err();
+            assert_eq!(error, ConfigError::invalid(var, TOKEN_TTL_RULE), "{bad}");
+        }
+        assert_eq!(
+            whole_token_ttl(var, Duration::from_millis(1500)).unwrap(),
+            Duration::from_secs(2)
+        );
+        assert_eq!(
+            whole_token_ttl(var, Duration::from_millis(1499)).unwrap(),
+            Duration::from_secs(1)
+        );
+        assert_eq!(whole_token_ttl(var, MAX_TOKEN_TTL).unwrap(), MAX_TOKEN_TTL);
+        for bad in [
+            Duration::from_millis(499),
+            MAX_TOKEN_TTL + Duration::from_millis(1),
+        ] {
+            assert_eq!(
+                whole_token_ttl(var, bad).unwrap_err(),
+                ConfigError::invalid(var, TOKEN_TTL_RULE)
+            );
+        }
     }
 }

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
-use video_core::config::{AppEnv, ConfigError, Environment};
+use video_core::config::{self, AppEnv, ConfigError, Environment};
 use video_core::{ProviderSettings, VideoProvider};
 
 use crate::DailyProvider;
@@ -13,8 +13,6 @@ pub(crate) const DOMAIN_RULE: &str = "must be the subdomain of your Daily domain
      example.daily.co): 1 to 63 lowercase letters, digits or hyphens, not starting or ending with a hyphen";
 pub(crate) const DOMAIN_ID_RULE: &str =
     "must be the domain_id of your Daily domain: a UUID (8-4-4-4-12 hexadecimal digits)";
-const TTL_RULE: &str =
-    "must be a number of hours greater than 0 and at most 24 (fractions allowed, e.g. 0.25)";
 
 /// How to sign meeting tokens for one Daily domain.
 ///
@@ -40,7 +38,7 @@ impl DailySettings {
     /// The token lifetime when `DAILY_TOKEN_TTL_HOURS` is unset: 6 hours, as for LiveKit.
     pub const DEFAULT_TOKEN_TTL: Duration = Duration::from_secs(6 * 3600);
     /// The longest accepted token lifetime: 24 hours.
-    pub const MAX_TOKEN_TTL: Duration = Duration::from_secs(24 * 3600);
+    pub const MAX_TOKEN_TTL: Duration = config::MAX_TOKEN_TTL;
     /// The shortest API key accepted in production, in characters.
     pub const MIN_PRODUCTION_KEY_CHARS: usize = 32;
 
@@ -70,11 +68,7 @@ impl DailySettings {
     /// Sets how long issued tokens stay valid: more than 0 and at most 24 hours, rounded to
     /// whole seconds (JWT times are whole seconds).
     pub fn with_token_ttl(mut self, ttl: Duration) -> Result<Self, ConfigError> {
-        let seconds = ttl.as_secs() + u64::from(ttl.subsec_nanos() >= 500_000_000);
-        if seconds == 0 || ttl > Self::MAX_TOKEN_TTL {
-            return Err(ConfigError::invalid("DAILY_TOKEN_TTL_HOURS", TTL_RULE));
-        }
-        self.token_ttl = Duration::from_secs(seconds);
+        self.token_ttl = config::whole_token_ttl("DAILY_TOKEN_TTL_HOURS", ttl)?;
         Ok(self)
     }
 
@@ -108,7 +102,9 @@ impl DailySettings {
         let settings = Self::new(&domain, &domain_id, api_key)?;
         match raw.token_ttl_hours {
             None => Ok(settings),
-            Some(hours) => settings.with_token_ttl(parse_ttl_hours(&hours)?),
+            Some(hours) => {
+                settings.with_token_ttl(config::token_ttl_hours("DAILY_TOKEN_TTL_HOURS", &hours)?)
+            }
         }
     }
 
@@ -208,20 +204,10 @@ fn key_chars(key: &SecretString) -> usize {
     key.expose_secret().chars().count()
 }
 
-fn parse_ttl_hours(hours: &str) -> Result<Duration, ConfigError> {
-    let hours: f64 = hours
-        .trim()
-        .parse()
-        .map_err(|_| ConfigError::invalid("DAILY_TOKEN_TTL_HOURS", TTL_RULE))?;
-    if !(hours > 0.0 && hours <= 24.0) {
-        return Err(ConfigError::invalid("DAILY_TOKEN_TTL_HOURS", TTL_RULE));
-    }
-    Ok(Duration::from_secs_f64(hours * 3600.0))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use video_core::config::TOKEN_TTL_RULE as TTL_RULE;
 
     const KEY: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
     const DOMAIN_ID: &str = "30f866c3-9123-452a-8723-ff58322d09c5";

@@ -5,7 +5,7 @@ use std::time::Duration;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use url::Url;
-use video_core::config::{AppEnv, ConfigError, Environment};
+use video_core::config::{self, AppEnv, ConfigError, Environment};
 use video_core::{ProviderSettings, RoomAdmin, SessionEventReceiver, VideoProvider};
 
 use crate::LiveKitProvider;
@@ -13,8 +13,6 @@ use crate::grants::{GrantPolicy, TrackSource};
 
 const URL_RULE: &str = "must be a ws://, wss://, http:// or https:// URL with a host";
 const API_TIMEOUT_RULE: &str = "must be a whole number of milliseconds from 100 to 60000";
-const TTL_RULE: &str =
-    "must be a number of hours greater than 0 and at most 24 (fractions allowed, e.g. 0.25)";
 
 /// How to reach and sign for one LiveKit deployment.
 ///
@@ -54,7 +52,7 @@ impl LiveKitSettings {
     /// The token lifetime when `LIVEKIT_TOKEN_TTL_HOURS` is unset: 6 hours, as LiveKit's SDKs.
     pub const DEFAULT_TOKEN_TTL: Duration = Duration::from_secs(6 * 3600);
     /// The longest accepted token lifetime: 24 hours.
-    pub const MAX_TOKEN_TTL: Duration = Duration::from_secs(24 * 3600);
+    pub const MAX_TOKEN_TTL: Duration = config::MAX_TOKEN_TTL;
     /// How long one call to LiveKit's room service may take when `LIVEKIT_API_TIMEOUT_MS` is
     /// unset: 5 seconds.
     pub const DEFAULT_API_TIMEOUT: Duration = Duration::from_secs(5);
@@ -112,11 +110,7 @@ impl LiveKitSettings {
     /// Sets how long issued tokens stay valid: more than 0 and at most 24 hours, rounded to
     /// whole seconds (JWT times are whole seconds).
     pub fn with_token_ttl(mut self, ttl: Duration) -> Result<Self, ConfigError> {
-        let seconds = ttl.as_secs() + u64::from(ttl.subsec_nanos() >= 500_000_000);
-        if seconds == 0 || ttl > Self::MAX_TOKEN_TTL {
-            return Err(ConfigError::invalid("LIVEKIT_TOKEN_TTL_HOURS", TTL_RULE));
-        }
-        self.token_ttl = Duration::from_secs(seconds);
+        self.token_ttl = config::whole_token_ttl("LIVEKIT_TOKEN_TTL_HOURS", ttl)?;
         Ok(self)
     }
 
@@ -185,7 +179,7 @@ impl LiveKitSettings {
 
         let token_ttl = match raw.token_ttl_hours {
             None => Self::DEFAULT_TOKEN_TTL,
-            Some(hours) => parse_ttl_hours(&hours)?,
+            Some(hours) => config::token_ttl_hours("LIVEKIT_TOKEN_TTL_HOURS", &hours)?,
         };
         let defaults = GrantPolicy::default();
         let grants = GrantPolicy {
@@ -420,20 +414,10 @@ fn parse_bool(
     }
 }
 
-fn parse_ttl_hours(hours: &str) -> Result<Duration, ConfigError> {
-    let hours: f64 = hours
-        .trim()
-        .parse()
-        .map_err(|_| ConfigError::invalid("LIVEKIT_TOKEN_TTL_HOURS", TTL_RULE))?;
-    if !(hours > 0.0 && hours <= 24.0) {
-        return Err(ConfigError::invalid("LIVEKIT_TOKEN_TTL_HOURS", TTL_RULE));
-    }
-    Ok(Duration::from_secs_f64(hours * 3600.0))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use video_core::config::TOKEN_TTL_RULE as TTL_RULE;
 
     const STRONG: &str = "0123456789abcdef0123456789abcdef";
 

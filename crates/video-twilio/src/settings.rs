@@ -4,15 +4,13 @@ use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
-use video_core::config::{AppEnv, ConfigError, Environment};
+use video_core::config::{self, AppEnv, ConfigError, Environment};
 use video_core::{ProviderSettings, VideoProvider};
 
 use crate::TwilioProvider;
 
 pub(crate) const ACCOUNT_SID_RULE: &str = "must be AC followed by 32 hexadecimal digits";
 pub(crate) const API_KEY_SID_RULE: &str = "must be SK followed by 32 hexadecimal digits";
-const TTL_RULE: &str =
-    "must be a number of hours greater than 0 and at most 24 (fractions allowed, e.g. 0.25)";
 
 /// How to sign access tokens for one Twilio account, with one of its API keys.
 ///
@@ -38,7 +36,7 @@ impl TwilioSettings {
     /// The token lifetime when `TWILIO_TOKEN_TTL_HOURS` is unset: 6 hours, as for LiveKit.
     pub const DEFAULT_TOKEN_TTL: Duration = Duration::from_secs(6 * 3600);
     /// The longest accepted token lifetime: 24 hours, the longest Twilio accepts.
-    pub const MAX_TOKEN_TTL: Duration = Duration::from_secs(24 * 3600);
+    pub const MAX_TOKEN_TTL: Duration = config::MAX_TOKEN_TTL;
     /// The shortest API key secret accepted in production, in characters.
     pub const MIN_PRODUCTION_SECRET_CHARS: usize = 32;
 
@@ -75,11 +73,7 @@ impl TwilioSettings {
     /// Sets how long issued tokens stay valid: more than 0 and at most 24 hours, rounded to
     /// whole seconds (JWT times are whole seconds).
     pub fn with_token_ttl(mut self, ttl: Duration) -> Result<Self, ConfigError> {
-        let seconds = ttl.as_secs() + u64::from(ttl.subsec_nanos() >= 500_000_000);
-        if seconds == 0 || ttl > Self::MAX_TOKEN_TTL {
-            return Err(ConfigError::invalid("TWILIO_TOKEN_TTL_HOURS", TTL_RULE));
-        }
-        self.token_ttl = Duration::from_secs(seconds);
+        self.token_ttl = config::whole_token_ttl("TWILIO_TOKEN_TTL_HOURS", ttl)?;
         Ok(self)
     }
 
@@ -114,7 +108,9 @@ impl TwilioSettings {
         let settings = Self::new(&account_sid, &api_key_sid, api_key_secret)?;
         match raw.token_ttl_hours {
             None => Ok(settings),
-            Some(hours) => settings.with_token_ttl(parse_ttl_hours(&hours)?),
+            Some(hours) => {
+                settings.with_token_ttl(config::token_ttl_hours("TWILIO_TOKEN_TTL_HOURS", &hours)?)
+            }
         }
     }
 
@@ -203,20 +199,10 @@ fn secret_chars(secret: &SecretString) -> usize {
     secret.expose_secret().chars().count()
 }
 
-fn parse_ttl_hours(hours: &str) -> Result<Duration, ConfigError> {
-    let hours: f64 = hours
-        .trim()
-        .parse()
-        .map_err(|_| ConfigError::invalid("TWILIO_TOKEN_TTL_HOURS", TTL_RULE))?;
-    if !(hours > 0.0 && hours <= 24.0) {
-        return Err(ConfigError::invalid("TWILIO_TOKEN_TTL_HOURS", TTL_RULE));
-    }
-    Ok(Duration::from_secs_f64(hours * 3600.0))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use video_core::config::TOKEN_TTL_RULE as TTL_RULE;
 
     const ACCOUNT: &str = "AC0123456789abcdef0123456789abcdef";
     const KEY_SID: &str = "SKfedcba9876543210fedcba9876543210";
