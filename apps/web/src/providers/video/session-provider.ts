@@ -12,10 +12,8 @@
 import { VideoProviderEmitter } from './events';
 import { checkName } from './names';
 import { RoomAdminClient } from './room-admin';
-import { TokenEndpoint, type TokenEndpointOptions } from './token-endpoint';
+import { TokenEndpoint, assertTicketUsable, type TokenEndpointOptions } from './token-endpoint';
 import {
-  JoinTicketExpiredError,
-  JoinTicketProviderMismatchError,
   LocalMediaError,
   RoomConnectionError,
   RoomStateError,
@@ -377,13 +375,7 @@ export abstract class SessionVideoProvider<S extends object> implements VideoPro
   }
 
   async #connect(ticket: JoinTicket, role: ParticipantRole, publish: PublishOptions): Promise<void> {
-    const provider = ticket.provider ?? 'livekit';
-    if (provider !== this.name) {
-      throw new JoinTicketProviderMismatchError(this.name, provider);
-    }
-    if (ticket.expiresAt.getTime() <= Date.now()) {
-      throw new JoinTicketExpiredError(ticket.expiresAt);
-    }
+    assertTicketUsable(ticket, this.name);
     const generation = this.#generation;
     try {
       await this.loadSdk();

@@ -15,6 +15,7 @@ import {
   type TokenServerResponse,
 } from './token-server-http';
 import {
+  JoinTicketExpiredError,
   JoinTicketProviderMismatchError,
   TokenRequestNetworkError,
   TokenRequestRejectedError,
@@ -113,6 +114,21 @@ export function parseJoinTicket(body: unknown, expected?: VideoProviderName): Jo
     room: wire.room,
     expiresAt,
   };
+}
+
+/**
+ * Throws unless `ticket` may be used to join now by the provider called `provider`: a
+ * {@link JoinTicketProviderMismatchError} for another provider's ticket (absent provider:
+ * `livekit`), a {@link JoinTicketExpiredError} once it has expired.
+ */
+export function assertTicketUsable(ticket: JoinTicket, provider: VideoProviderName): void {
+  const issuedFor = ticket.provider ?? 'livekit';
+  if (issuedFor !== provider) {
+    throw new JoinTicketProviderMismatchError(provider, issuedFor);
+  }
+  if (ticket.expiresAt.getTime() <= Date.now()) {
+    throw new JoinTicketExpiredError(ticket.expiresAt);
+  }
 }
 
 /**

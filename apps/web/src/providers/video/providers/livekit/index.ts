@@ -24,10 +24,8 @@ import {
 import { VideoProviderEmitter } from '../../events';
 import { checkName } from '../../names';
 import { RoomAdminClient } from '../../room-admin';
-import { TokenEndpoint, type TokenEndpointOptions } from '../../token-endpoint';
+import { TokenEndpoint, assertTicketUsable, type TokenEndpointOptions } from '../../token-endpoint';
 import {
-  JoinTicketExpiredError,
-  JoinTicketProviderMismatchError,
   LocalMediaError,
   RoomConnectionError,
   RoomStateError,
@@ -75,7 +73,7 @@ export interface LiveKitVideoProviderOptions {
    * LiveKit only refuses parameters it does not know (400 `unknown_parameter`), and without the
    * parameter a server answers for its default provider. Set it for a token server that serves
    * several providers whose default is not LiveKit. Either way a ticket for another provider is
-   * refused ({@link JoinTicketProviderMismatchError}).
+   * refused (`JoinTicketProviderMismatchError`).
    */
   readonly sendProviderParameter?: boolean;
 }
@@ -422,13 +420,7 @@ export class LiveKitVideoProvider implements VideoProvider {
   }
 
   async #connect(ticket: JoinTicket, room: Room, publish: PublishOptions): Promise<void> {
-    const provider = ticket.provider ?? 'livekit';
-    if (provider !== this.name) {
-      throw new JoinTicketProviderMismatchError(this.name, provider);
-    }
-    if (ticket.expiresAt.getTime() <= Date.now()) {
-      throw new JoinTicketExpiredError(ticket.expiresAt);
-    }
+    assertTicketUsable(ticket, this.name);
     this.#room = room;
     this.#disconnectReason = undefined;
     this.#endedWhileConnecting = undefined;
