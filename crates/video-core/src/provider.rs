@@ -120,6 +120,17 @@ pub enum ProviderError {
         #[source]
         source: Box<dyn StdError + Send + Sync>,
     },
+    /// The provider cannot serve this request as asked, whatever the moment: a limit of the
+    /// vendor's that our names allow past (e.g. an identity longer than its user id holds). The
+    /// caller must change the request; retrying it unchanged will not succeed.
+    #[error("the {provider} video provider cannot serve this request: {reason}")]
+    Refused {
+        /// The provider's name, e.g. `daily`.
+        provider: &'static str,
+        /// Which limit the request exceeds, safe to show to the caller (it names the limit, never
+        /// a secret), e.g. `the identity has 40 characters; Daily's user_id holds at most 36`.
+        reason: String,
+    },
     /// The provider failed in a way retrying will not fix: a bug, or an invariant broken.
     #[error("the {provider} video provider failed")]
     Internal {
@@ -280,5 +291,14 @@ mod tests {
             source: "bug".into(),
         };
         assert_eq!(error.to_string(), "the livekit video provider failed");
+        let error = ProviderError::Refused {
+            provider: "daily",
+            reason: "the identity is too long".to_owned(),
+        };
+        assert_eq!(
+            error.to_string(),
+            "the daily video provider cannot serve this request: the identity is too long"
+        );
+        assert!(StdError::source(&error).is_none());
     }
 }

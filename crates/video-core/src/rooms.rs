@@ -238,6 +238,15 @@ pub enum RoomAdminError {
         #[source]
         source: Box<dyn StdError + Send + Sync>,
     },
+    /// The provider has no such operation: its vendor's API cannot do it, or its crate does not
+    /// offer room administration at all. Retrying will not help.
+    #[error("the {provider} provider does not support {operation}")]
+    Unsupported {
+        /// The provider's name, e.g. `daily`.
+        provider: &'static str,
+        /// The operation, as the [`RoomAdmin`] method's name, e.g. `remove_participant`.
+        operation: &'static str,
+    },
     /// The provider refused or failed in a way retrying will not fix (wrong credentials, a bug).
     #[error("the {provider} room service failed")]
     Internal {
@@ -365,6 +374,14 @@ mod tests {
         assert_eq!(
             StdError::source(&error).map(ToString::to_string).as_deref(),
             Some("connection refused")
+        );
+        let error = RoomAdminError::Unsupported {
+            provider: "daily",
+            operation: "remove_participant",
+        };
+        assert_eq!(
+            error.to_string(),
+            "the daily provider does not support remove_participant"
         );
     }
 

@@ -42,7 +42,12 @@ impl From<DailyError> for ProviderError {
                 provider: PROVIDER,
                 source: Box::new(error),
             },
-            DailyError::Signing(_) | DailyError::UserIdTooLong { .. } => ProviderError::Internal {
+            // A limit of Daily's that our names allow past: the caller must use a shorter one.
+            DailyError::UserIdTooLong { .. } => ProviderError::Refused {
+                provider: PROVIDER,
+                reason: error.to_string(),
+            },
+            DailyError::Signing(_) => ProviderError::Internal {
                 provider: PROVIDER,
                 source: Box::new(error),
             },
@@ -202,10 +207,16 @@ mod tests {
         );
         // Characters, not bytes.
         assert!(provider.mint(&request(&"é".repeat(36), "r")).is_ok());
+        // The caller's to fix, and the reason is theirs to read.
         let provider_error = ProviderError::from(error);
+        assert_eq!(
+            provider_error.to_string(),
+            "the daily video provider cannot serve this request: the participant identity has 37 \
+             characters; Daily's user_id holds at most 36"
+        );
         assert!(matches!(
             provider_error,
-            ProviderError::Internal {
+            ProviderError::Refused {
                 provider: "daily",
                 ..
             }

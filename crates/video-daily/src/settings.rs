@@ -81,7 +81,8 @@ impl DailySettings {
     /// Daily's domain configuration endpoint). In [`AppEnv::Production`] the API key must have at
     /// least [`MIN_PRODUCTION_KEY_CHARS`](Self::MIN_PRODUCTION_KEY_CHARS) characters.
     pub fn from_env(env: &Environment, app_env: AppEnv) -> Result<Self, ConfigError> {
-        const REQUIRED: &str = "required when VIDEO_PROVIDER=daily";
+        const REQUIRED: &str =
+            "required when the daily provider is enabled (VIDEO_PROVIDER or VIDEO_PROVIDERS)";
         let raw: RawSettings = env.read("DAILY_")?;
         let domain = raw
             .domain
@@ -245,7 +246,10 @@ mod tests {
                 let error = DailySettings::from_env(&env(&pairs), app_env).unwrap_err();
                 assert_eq!(
                     error,
-                    ConfigError::missing(missing, "required when VIDEO_PROVIDER=daily"),
+                    ConfigError::missing(
+                        missing,
+                        "required when the daily provider is enabled (VIDEO_PROVIDER or VIDEO_PROVIDERS)"
+                    ),
                     "{app_env}"
                 );
             }

@@ -24,7 +24,8 @@ pub enum TwilioError {
     SelfCheck(#[source] jsonwebtoken::errors::Error),
     /// The identity is longer than Twilio Video accepts.
     #[error(
-        "the participant identity is {length} long as Twilio counts it; Twilio accepts at most {max}",
+        "the participant identity counts {length} characters as Twilio counts them (any non-ASCII \
+         character as two); Twilio accepts at most {max}",
         max = MAX_IDENTITY_LENGTH
     )]
     IdentityTooLong {
@@ -41,12 +42,15 @@ impl From<TwilioError> for ProviderError {
                 provider: PROVIDER,
                 source: Box::new(error),
             },
-            TwilioError::Signing(_) | TwilioError::IdentityTooLong { .. } => {
-                ProviderError::Internal {
-                    provider: PROVIDER,
-                    source: Box::new(error),
-                }
-            }
+            // A limit of Twilio's that our names allow past: the caller must use a shorter one.
+            TwilioError::IdentityTooLong { .. } => ProviderError::Refused {
+                provider: PROVIDER,
+                reason: error.to_string(),
+            },
+            TwilioError::Signing(_) => ProviderError::Internal {
+                provider: PROVIDER,
+                source: Box::new(error),
+            },
         }
     }
 }
@@ -196,19 +200,28 @@ mod tests {
         ));
         assert_eq!(
             error.to_string(),
-            "the participant identity is 130 long as Twilio counts it; Twilio accepts at most 128"
+            "the participant identity counts 130 characters as Twilio counts them (any non-ASCII \
+             character as two); Twilio accepts at most 128"
         );
         assert!(matches!(
             provider.mint(&request(&"a".repeat(129))),
             Err(TwilioError::IdentityTooLong { length: 129 })
         ));
+        // The caller's to fix, and the reason is theirs to read.
+        let provider_error = ProviderError::from(error);
         assert!(matches!(
-            ProviderError::from(error),
-            ProviderError::Internal {
+            provider_error,
+            ProviderError::Refused {
                 provider: "twilio",
                 ..
             }
         ));
+        assert!(
+            provider_error
+                .to_string()
+                .ends_with("Twilio accepts at most 128"),
+            "{provider_error}"
+        );
     }
 
     #[test]

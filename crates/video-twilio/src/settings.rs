@@ -85,7 +85,8 @@ impl TwilioSettings {
     /// [`MIN_PRODUCTION_SECRET_CHARS`](Self::MIN_PRODUCTION_SECRET_CHARS) characters (Twilio's
     /// API key secrets have 32).
     pub fn from_env(env: &Environment, app_env: AppEnv) -> Result<Self, ConfigError> {
-        const REQUIRED: &str = "required when VIDEO_PROVIDER=twilio";
+        const REQUIRED: &str =
+            "required when the twilio provider is enabled (VIDEO_PROVIDER or VIDEO_PROVIDERS)";
         let raw: RawSettings = env.read("TWILIO_")?;
         let account_sid = raw
             .account_sid
@@ -245,7 +246,10 @@ mod tests {
                 let error = TwilioSettings::from_env(&env(&pairs), app_env).unwrap_err();
                 assert_eq!(
                     error,
-                    ConfigError::missing(missing, "required when VIDEO_PROVIDER=twilio"),
+                    ConfigError::missing(
+                        missing,
+                        "required when the twilio provider is enabled (VIDEO_PROVIDER or VIDEO_PROVIDERS)"
+                    ),
                     "{app_env}"
                 );
             }
