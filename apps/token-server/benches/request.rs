@@ -127,7 +127,7 @@ fn bench_config(mode: &Mode) -> ServerConfig {
 impl Server {
     fn start(mode: &Mode) -> Self {
         let config = bench_config(mode);
-        let provider = config.provider.build();
+        let provider = config.providers.default_provider().build();
         let server = BackgroundServer::start(config, provider).expect("bind 127.0.0.1:0");
         Self {
             address: server.address(),
@@ -235,7 +235,8 @@ fn in_process(c: &mut Criterion) {
     let peer: SocketAddr = "127.0.0.1:40000".parse().expect("address");
     for mode in modes() {
         let config = bench_config(&mode);
-        let factory = AppFactory::new(&config, config.provider.build(), None).expect("app factory");
+        let factory =
+            AppFactory::new(&config, config.providers.build(), None).expect("app factory");
         let app = runtime.block_on(test::init_service(factory.app()));
         let request = || {
             let request = TestRequest::get().uri(TOKEN_TARGET).peer_addr(peer);

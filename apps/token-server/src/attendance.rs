@@ -10,7 +10,6 @@ use std::time::{Duration, SystemTime};
 
 use secrecy::SecretString;
 use video_attendance::{AttendanceError, AttendanceStore as _, Backend, SqlStore};
-use video_core::SessionEventReceiver;
 use video_core::config::{ConfigError, Environment};
 
 use crate::metrics::Metrics;
@@ -125,14 +124,12 @@ impl AttendanceConfig {
     }
 }
 
-/// Attendance as the running server holds it: the store, the provider's webhook receiver, and
-/// the retention.
+/// Attendance as the running server holds it: the store and the retention. The providers'
+/// webhook receivers are the providers' ([`crate::providers::Provider::events`]).
 #[derive(Clone)]
 pub struct Attendance {
     /// Where events are stored and reports read from.
     pub store: Arc<SqlStore>,
-    /// Verifies and converts the provider's webhooks; `None` for a provider without any.
-    pub receiver: Option<Arc<dyn SessionEventReceiver>>,
     /// `ATTENDANCE_RETENTION_DAYS`.
     pub retention_days: u32,
 }
@@ -141,7 +138,6 @@ impl fmt::Debug for Attendance {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Attendance")
             .field("backend", &self.store.backend())
-            .field("receiver", &self.receiver)
             .field("retention_days", &self.retention_days)
             .finish()
     }

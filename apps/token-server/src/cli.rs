@@ -15,7 +15,8 @@ use crate::startup::Application;
 /// Exit status for a configuration error (sysexits' EX_CONFIG).
 pub const EXIT_CONFIG: u8 = 78;
 
-/// OpenConnect Video token server: issues LiveKit join tickets over HTTP.
+/// OpenConnect Video token server: issues join tickets for LiveKit (and Daily or Twilio) over
+/// HTTP.
 ///
 /// Configured by environment variables (see docs/configuration.md). Without a subcommand it
 /// serves HTTP.
@@ -32,7 +33,7 @@ enum Command {
     Serve,
     /// Check the configuration as startup does and print it with secrets redacted.
     CheckConfig,
-    /// Mint one token with the configured provider and print it as JSON, like the endpoint.
+    /// Mint one token with an enabled provider and print it as JSON, like the endpoint.
     Mint {
         /// The room.
         #[arg(long)]
@@ -46,9 +47,12 @@ enum Command {
         /// host, participant or viewer.
         #[arg(long, default_value = "participant")]
         role: String,
-        /// Token lifetime in hours, overriding LIVEKIT_TOKEN_TTL_HOURS (> 0, <= 24).
+        /// Token lifetime in hours, overriding the provider's *_TOKEN_TTL_HOURS (> 0, <= 24).
         #[arg(long)]
         ttl_hours: Option<f64>,
+        /// An enabled provider (VIDEO_PROVIDERS); the default, VIDEO_PROVIDER, when absent.
+        #[arg(long)]
+        provider: Option<String>,
     },
     /// Print the OpenAPI document as this configuration serves it at /api-docs/openapi.json.
     Openapi,
@@ -56,8 +60,13 @@ enum Command {
     Migrate,
     /// Administer rooms through the provider's room service, as the /api/video/rooms routes do
     /// (audited as `by=cli`).
-    #[command(subcommand)]
-    Rooms(RoomsCommand),
+    Rooms {
+        /// An enabled provider (VIDEO_PROVIDERS); the default, VIDEO_PROVIDER, when absent.
+        #[arg(long)]
+        provider: Option<String>,
+        #[command(subcommand)]
+        command: RoomsCommand,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -98,11 +107,15 @@ pub fn main() -> ExitCode {
             name,
             role,
             ttl_hours,
-        } => mint(&room, &user, name, &role, ttl_hours),
+            provider,
+        } => mint(&room, &user, name, &role, ttl_hours, provider.as_deref()),
         Command::Migrate => migrate(),
-        Command::Rooms(command) => rooms(command),
+        Command::Rooms { provider, command } => rooms(command, provider.as_deref()),
         Command::Openapi => load_config().map(|config| {
-            print(&crate::openapi::openapi_json(config.auth.mode()));
+            print(&crate::openapi::openapi_json(
+                config.auth.mode(),
+                &config.providers.build(),
+            ));
         }),
     };
     match result {
@@ -113,6 +126,25 @@ pub fn main() -> ExitCode {
             eprintln!("token-server: error: {error:#}");
             ExitCode::from(if config_error { EXIT_CONFIG } else { 1 })
         }
+    }
+}
+
+/// The name of the enabled provider `--provider` asks for, or of the default.
+fn enabled(config: &ServerConfig, provider: Option<&str>) -> anyhow::Result<&'static str> {
+    let default = config.providers.default_provider().name();
+    match provider {
+        None => Ok(default),
+        Some(name) => config
+            .providers
+            .get(name)
+            .map(|settings| settings.name())
+            .with_context(|| {
+                let names: Vec<&str> = config.providers.iter().map(|p| p.name()).collect();
+                format!(
+                    "--provider must be an enabled provider (VIDEO_PROVIDER, VIDEO_PROVIDERS): {}",
+                    names.join(", ")
+                )
+            }),
     }
 }
 
@@ -144,9 +176,15 @@ fn serve() -> anyhow::Result<()> {
         })?;
         let address = application.address();
         log::info!(
-            "listening on http://{address} (APP_ENV={}, VIDEO_PROVIDER={})",
+            "listening on http://{address} (APP_ENV={}, VIDEO_PROVIDER={}, enabled: {})",
             config.app_env,
-            config.provider.name()
+            config.providers.default_provider().name(),
+            config
+                .providers
+                .iter()
+                .map(|provider| provider.name())
+                .collect::<Vec<_>>()
+                .join(", ")
         );
         log::info!("Swagger UI at http://{address}/swagger-ui/");
         match application.metrics_address() {
@@ -197,14 +235,20 @@ fn mint(
     name: Option<String>,
     role: &str,
     ttl_hours: Option<f64>,
+    provider: Option<&str>,
 ) -> anyhow::Result<()> {
     let mut config = load_config()?;
+    let settings = enabled(&config, provider)?;
     if let Some(hours) = ttl_hours {
         let ttl = Duration::try_from_secs_f64(hours * 3600.0).map_err(|_| {
             ConfigError::invalid("--ttl-hours", "must be greater than 0 and at most 24")
         })?;
-        config.provider = config.provider.with_token_ttl(ttl)?;
+        config.providers = config.providers.with_token_ttl(ttl)?;
     }
+    let settings = config
+        .providers
+        .get(settings)
+        .unwrap_or(config.providers.default_provider());
     let room = RoomName::parse(room).context("--room")?;
     let user = ParticipantIdentity::parse(user).context("--user")?;
     let role: Role = role.parse().context("--role")?;
@@ -212,27 +256,29 @@ fn mint(
     if let Some(name) = name {
         request = request.with_display_name(DisplayName::parse(name).context("--name")?);
     }
-    let provider = config.provider.build();
+    let provider = settings.build();
     let ticket = actix_web::rt::System::new().block_on(provider.join(&request))?;
-    let body = crate::routes::token::TokenResponse::new(&ticket);
+    let body = crate::routes::token::TokenResponse::new(&ticket, provider.name());
     print(&format!("{}\n", serde_json::to_string_pretty(&body)?));
     Ok(())
 }
 
 /// `rooms …`: the provider's room administration, built from the configuration exactly as the
 /// server builds it, with the routes' answers and audit records.
-fn rooms(command: RoomsCommand) -> anyhow::Result<()> {
+fn rooms(command: RoomsCommand, provider: Option<&str>) -> anyhow::Result<()> {
     use crate::routes::rooms::{
         ParticipantResponse, ParticipantsResponse, RoomResponse, RoomsResponse, audit_record,
     };
 
     let config = load_config()?;
-    let admin = config.provider.room_admin().with_context(|| {
-        format!(
-            "VIDEO_PROVIDER={} has no room administration",
-            config.provider.name()
-        )
-    })?;
+    let name = enabled(&config, provider)?;
+    let admin = config
+        .providers
+        .get(name)
+        .and_then(|settings| settings.room_admin())
+        .with_context(|| {
+            format!("the {name} provider has no room administration (docs/providers)")
+        })?;
     let audit = |action: &str, room: &RoomName, detail: &str| {
         log::info!(
             target: crate::telemetry::AUDIT,

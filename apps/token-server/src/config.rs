@@ -9,7 +9,7 @@ use video_core::config::{AppEnv, ConfigError, Environment, Settings};
 use crate::attendance::AttendanceConfig;
 use crate::auth::AuthConfig;
 use crate::metrics::MetricsConfig;
-use crate::providers::{self, ProviderConfig};
+use crate::providers::EnabledProviders;
 use crate::rate_limit::RateLimitConfig;
 
 /// Everything the server needs, parsed once at startup.
@@ -24,8 +24,9 @@ pub struct ServerConfig {
     /// `WEB_DIST_DIR`: the built web page, served at `/` when it holds an `index.html`
     /// (default `apps/web/dist`, relative to the working directory).
     pub web_dist_dir: PathBuf,
-    /// The configured video provider (`VIDEO_PROVIDER` and its own variables).
-    pub provider: ProviderConfig,
+    /// The enabled video providers: `VIDEO_PROVIDER` (the default), `VIDEO_PROVIDERS`, and each
+    /// one's own variables.
+    pub providers: EnabledProviders,
     /// How callers authenticate (`TOKEN_SERVER_AUTH` and its variables).
     pub auth: AuthConfig,
     /// `CORS_ALLOWED_ORIGINS`: browser origins allowed to call the API from other sites.
@@ -68,7 +69,7 @@ impl ServerConfig {
             env.get("WEB_DIST_DIR")?
                 .unwrap_or(Self::DEFAULT_WEB_DIST_DIR),
         );
-        let provider = providers::from_env(&settings, env)?;
+        let providers = EnabledProviders::from_env(&settings, env)?;
         let socket_activation = match env.get("LISTEN_FDS")? {
             None => false,
             Some("1") => true,
@@ -84,7 +85,7 @@ impl ServerConfig {
             port,
             app_env: settings.app_env,
             web_dist_dir,
-            provider,
+            providers,
             auth: AuthConfig::from_env(env, settings.app_env)?,
             cors_allowed_origins: cors_origins(env.get("CORS_ALLOWED_ORIGINS")?)?,
             rate_limits: RateLimitConfig::from_env(env)?,
@@ -101,7 +102,7 @@ impl ServerConfig {
 
     /// Warnings to log at startup: development fallbacks and risky choices.
     pub fn warnings(&self) -> Vec<String> {
-        let mut warnings = self.provider.warnings(self.app_env);
+        let mut warnings = self.providers.warnings(self.app_env);
         if let AuthConfig::None = self.auth {
             warnings.push(
                 "TOKEN_SERVER_AUTH=none: any caller may request a token for any room, user and \
@@ -129,7 +130,7 @@ impl ServerConfig {
             format!("PORT={}{listen}", self.port),
             format!("WEB_DIST_DIR={} ({page})", self.web_dist_dir.display()),
         ];
-        lines.extend(self.provider.describe());
+        lines.extend(self.providers.describe());
         lines.extend(self.auth.describe());
         lines.push(format!(
             "CORS_ALLOWED_ORIGINS={}",
@@ -237,7 +238,7 @@ mod tests {
             (
                 "VIDEO_PROVIDER",
                 "zoom",
-                "VIDEO_PROVIDER is invalid: must be one of: livekit",
+                "VIDEO_PROVIDER is invalid: must be one of: livekit, daily, twilio",
             ),
         ];
         for (variable, value, message) in cases {

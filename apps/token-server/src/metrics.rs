@@ -165,8 +165,9 @@ pub struct Metrics {
 /// The recorder, and the handles of the series whose labels are known at startup.
 struct Recording {
     recorder: PrometheusRecorder,
-    /// `tokens_issued_total` for each role, in the order of [`Role::ALL`]: one per token request.
-    tokens: [::metrics::Counter; 3],
+    /// `tokens_issued_total` for each enabled provider and each role (in the order of
+    /// [`Role::ALL`]): one per token request.
+    tokens: Vec<(&'static str, [::metrics::Counter; 3])>,
 }
 
 impl std::ops::Deref for Recording {
@@ -192,11 +193,11 @@ impl Metrics {
         Self::default()
     }
 
-    /// A recorder of its own, with the help text of every metric, `build_info` set for
-    /// `provider`, and the counters whose labels are known in advance (tokens by role,
-    /// authentication failures, rate limits, database errors) at 0, so that `rate()` sees
-    /// their first increase.
-    pub fn new(provider: &'static str) -> Self {
+    /// A recorder of its own, with the help text of every metric, `build_info` set for the
+    /// default provider (the first of `providers`, the enabled ones), and the counters whose
+    /// labels are known in advance (tokens by provider and role, authentication failures, rate
+    /// limits, database errors) at 0, so that `rate()` sees their first increase.
+    pub fn new(providers: &[&'static str]) -> Self {
         let builder = PrometheusBuilder::new()
             .set_buckets_for_metric(Matcher::Full(HTTP_REQUEST_DURATION.into()), &HTTP_BUCKETS)
             .and_then(|builder| {
@@ -220,17 +221,26 @@ impl Metrics {
                 recorder.describe_counter(name, None, help);
             }
         }
-        let tokens = Role::ALL.map(|role| {
-            let labels = vec![Label::from_static_parts("role", role.as_str())];
-            recorder.register_counter(&Key::from_parts(TOKENS_ISSUED, labels), &METADATA)
-        });
+        let tokens = providers
+            .iter()
+            .map(|provider| {
+                let counters = Role::ALL.map(|role| {
+                    let labels = vec![
+                        Label::from_static_parts("provider", provider),
+                        Label::from_static_parts("role", role.as_str()),
+                    ];
+                    recorder.register_counter(&Key::from_parts(TOKENS_ISSUED, labels), &METADATA)
+                });
+                (*provider, counters)
+            })
+            .collect();
         let metrics = Self {
             recorder: Some(Arc::new(Recording { recorder, tokens })),
         };
         metrics.with(|recorder| {
             let labels = vec![
                 Label::from_static_parts("version", env!("CARGO_PKG_VERSION")),
-                Label::from_static_parts("provider", provider),
+                Label::from_static_parts("provider", providers.first().copied().unwrap_or("")),
             ];
             recorder
                 .register_gauge(&Key::from_parts(BUILD_INFO, labels), &METADATA)
@@ -308,13 +318,18 @@ impl Metrics {
         });
     }
 
-    /// A join token issued with `role`.
-    pub fn token_issued(&self, role: Role) {
+    /// A join token issued by `provider` (an enabled one) with `role`.
+    pub fn token_issued(&self, provider: &'static str, role: Role) {
         self.with(|recording| {
+            let counters = recording
+                .tokens
+                .iter()
+                .find(|(name, _)| *name == provider)
+                .map(|(_, counters)| counters);
             if let Some(counter) = Role::ALL
                 .iter()
                 .position(|r| *r == role)
-                .and_then(|i| recording.tokens.get(i))
+                .and_then(|i| counters?.get(i))
             {
                 counter.increment(1);
             }
@@ -353,16 +368,24 @@ impl Metrics {
         );
     }
 
-    /// One call to the video provider's server API (for LiveKit, its RoomService), named by the
+    /// One call to `provider`'s server API (for LiveKit, its RoomService), named by the
     /// [`RoomAdmin`] method (`operation` = `list_rooms`, `end_room`, `remove_participant`, …;
     /// [`MeteredRoomAdmin`] records them), with how it ended — `outcome` = `ok`, `not_found`,
     /// `refused` (e.g. unmuting someone else), `unavailable` (the server could not be reached or
     /// answered 5xx/timed out) or `error` — and how long it took. Both are fixed words from the calling
     /// code, never a room or participant name.
-    pub fn provider_call(&self, operation: &'static str, outcome: &'static str, elapsed: Duration) {
+    pub fn provider_call(
+        &self,
+        provider: &'static str,
+        operation: &'static str,
+        outcome: &'static str,
+        elapsed: Duration,
+    ) {
         self.with(|recorder| {
+            let provider = Label::from_static_parts("provider", provider);
             let operation = Label::from_static_parts("operation", operation);
             let labels = vec![
+                provider.clone(),
                 operation.clone(),
                 Label::from_static_parts("outcome", outcome),
             ];
@@ -371,7 +394,7 @@ impl Metrics {
                 .increment(1);
             recorder
                 .register_histogram(
-                    &Key::from_parts(PROVIDER_CALL_DURATION, vec![operation]),
+                    &Key::from_parts(PROVIDER_CALL_DURATION, vec![provider, operation]),
                     &METADATA,
                 )
                 .record(elapsed.as_secs_f64());
@@ -453,10 +476,15 @@ impl MeteredRoomAdmin {
                 Err(RoomAdminError::NotFound(_)) => "not_found",
                 Err(RoomAdminError::RemoteUnmuteDisabled { .. }) => "refused",
                 Err(RoomAdminError::Unavailable { .. }) => "unavailable",
+                Err(RoomAdminError::Unsupported { .. }) => "unsupported",
                 Err(RoomAdminError::Internal { .. }) => "error",
             };
-            self.metrics
-                .provider_call(operation, outcome, started.elapsed());
+            self.metrics.provider_call(
+                self.inner.provider(),
+                operation,
+                outcome,
+                started.elapsed(),
+            );
             result
         })
     }
@@ -629,8 +657,8 @@ mod tests {
     #[test]
     fn off_records_nothing_and_renders_nothing() {
         let metrics = Metrics::off();
-        metrics.token_issued(Role::Host);
-        metrics.provider_call("list_rooms", "ok", Duration::from_millis(3));
+        metrics.token_issued("livekit", Role::Host);
+        metrics.provider_call("livekit", "list_rooms", "ok", Duration::from_millis(3));
         assert!(metrics.render().is_none());
     }
 }

@@ -3,15 +3,17 @@
 //! are those the routes register (`routes::configure`, through `utoipa-actix-web`).
 
 use actix_web::App;
-use utoipa::openapi::Required;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::openapi::security::{
     ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
 };
+use utoipa::openapi::{RefOr, Required};
 use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::AppExt;
 
 use crate::auth::AuthMode;
 use crate::problem::ProblemDetails;
+use crate::providers::Providers;
 use crate::routes;
 
 /// The parts of the API description that belong to no one route; [`document`] adds the paths.
@@ -20,8 +22,9 @@ use crate::routes;
     info(
         title = "OpenConnect Video token server",
         description = "Issues signed join tickets (access token + server URL) for self-hosted \
-            LiveKit rooms. Errors are RFC 9457 problem details (`application/problem+json`) with \
-            a stable `code`.",
+            LiveKit rooms, and for Daily or Twilio where the server enables them \
+            (`VIDEO_PROVIDERS`). Errors are RFC 9457 problem details (`application/problem+json`) \
+            with a stable `code`.",
         license(name = "Apache-2.0", identifier = "Apache-2.0")
     ),
     components(schemas(ProblemDetails)),
@@ -65,15 +68,66 @@ impl Modify for BearerAuth {
     }
 }
 
-/// The document as served under the authentication mode `auth_mode`: every route that
-/// `routes::configure` registers, with `user` and credentials required as `auth_mode` says.
-pub fn document(auth_mode: AuthMode) -> utoipa::openapi::OpenApi {
+/// The document as served under the authentication mode `auth_mode` with `providers`: every
+/// route that `routes::configure` registers, with `user` and credentials required as
+/// `auth_mode` says, and the providers a request may name as `providers` has them.
+pub fn document(auth_mode: AuthMode, providers: &Providers) -> utoipa::openapi::OpenApi {
     let (_, document) = App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
         .configure(routes::configure)
         .split_for_parts();
-    for_mode(document, auth_mode)
+    for_providers(for_mode(document, auth_mode), providers)
+}
+
+/// The schema of a provider's name, with `names` its only values.
+fn provider_names(names: Vec<&'static str>) -> RefOr<Schema> {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .description(Some("A video provider's name."))
+        .enum_values(Some(names))
+        .into()
+}
+
+/// `document` with the providers of this server: `provider=` and the answer's `provider` take
+/// the enabled ones, the webhook route those that send webhooks. A client (or an API fuzzer)
+/// reading the served document sees what this server accepts, not every provider it could run.
+pub(crate) fn for_providers(
+    mut document: utoipa::openapi::OpenApi,
+    providers: &Providers,
+) -> utoipa::openapi::OpenApi {
+    let enabled = providers.names();
+    let webhooks: Vec<&'static str> = providers
+        .iter()
+        .filter(|provider| provider.events.is_some())
+        .map(|provider| provider.name())
+        .collect();
+    if let Some(components) = document.components.as_mut() {
+        components
+            .schemas
+            .insert("ProviderSchema".to_owned(), provider_names(enabled.clone()));
+    }
+    for (path, item) in document.paths.paths.iter_mut() {
+        let names = if path.starts_with("/api/video/webhooks/") {
+            &webhooks
+        } else {
+            &enabled
+        };
+        let operations = [
+            item.get.as_mut(),
+            item.post.as_mut(),
+            item.put.as_mut(),
+            item.delete.as_mut(),
+        ];
+        for operation in operations.into_iter().flatten() {
+            for parameter in operation.parameters.iter_mut().flatten() {
+                if parameter.name == "provider" {
+                    parameter.schema = Some(provider_names(names.clone()));
+                }
+            }
+        }
+    }
+    document
 }
 
 /// `document` as served under `auth_mode`: `user` is required unless the session token supplies
@@ -111,10 +165,13 @@ pub(crate) fn for_mode(
     document
 }
 
-/// The document for `auth_mode` as pretty-printed JSON with a trailing newline, as committed
-/// (`docs/api/openapi.json` holds the development default, mode `none`).
-pub fn openapi_json(auth_mode: AuthMode) -> String {
-    let mut json = document(auth_mode).to_pretty_json().unwrap_or_default();
+/// The document for `auth_mode` and `providers` as pretty-printed JSON with a trailing newline,
+/// as committed (`docs/api/openapi.json` holds the development default: mode `none`, LiveKit
+/// alone).
+pub fn openapi_json(auth_mode: AuthMode, providers: &Providers) -> String {
+    let mut json = document(auth_mode, providers)
+        .to_pretty_json()
+        .unwrap_or_default();
     json.push('\n');
     json
 }

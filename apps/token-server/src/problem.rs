@@ -111,6 +111,9 @@ pub enum ApiError {
     /// `role` is not one of the roles.
     #[error("unknown role")]
     UnknownRole,
+    /// `provider` names no provider this server has enabled; the enabled ones, the default first.
+    #[error("provider not enabled")]
+    ProviderNotEnabled(Vec<&'static str>),
     /// No such resource.
     #[error("not found")]
     NotFound,
@@ -205,11 +208,18 @@ impl ApiError {
                 ("provider_unavailable", "Video provider unavailable")
             }
             Self::Rooms(RoomAdminError::Internal { .. }) => ("internal_error", "Internal error"),
+            Self::Rooms(RoomAdminError::Unsupported { .. }) => {
+                ("not_supported", "Not supported by the provider")
+            }
             Self::UnknownRole => ("unknown_role", "Unknown role"),
+            Self::ProviderNotEnabled(_) => ("provider_not_enabled", "Provider not enabled"),
             Self::NotFound => ("not_found", "Not found"),
             Self::MethodNotAllowed(_) => ("method_not_allowed", "Method not allowed"),
             Self::Provider(ProviderError::Unavailable { .. }) => {
                 ("provider_unavailable", "Video provider unavailable")
+            }
+            Self::Provider(ProviderError::Refused { .. }) => {
+                ("provider_refused", "Refused by the video provider")
             }
             Self::Provider(ProviderError::Internal { .. }) => ("internal_error", "Internal error"),
             Self::NotReady(_) | Self::AuthNotReady => ("not_ready", "Not ready"),
@@ -256,12 +266,14 @@ impl ApiError {
             }
             Self::UnknownParameter(accepted) => {
                 let (last, rest) = accepted.split_last().unwrap_or((&"", &[]));
-                let list = if rest.is_empty() {
-                    (*last).to_owned()
+                if rest.is_empty() {
+                    format!("The query accepts only the parameter {last}.")
                 } else {
-                    format!("{} and {last}", rest.join(", "))
-                };
-                format!("The query accepts only the parameters {list}.")
+                    format!(
+                        "The query accepts only the parameters {} and {last}.",
+                        rest.join(", ")
+                    )
+                }
             }
             Self::MalformedQuery(QueryDecodeError::MalformedPercentEncoding { .. }) => {
                 "The query string has a `%` that is not followed by two hexadecimal digits."
@@ -304,15 +316,29 @@ impl ApiError {
             Self::Rooms(RoomAdminError::Internal { .. }) => {
                 "The video provider's room service failed. The error has been logged.".to_owned()
             }
+            Self::Rooms(RoomAdminError::Unsupported {
+                provider,
+                operation,
+            }) => format!(
+                "The {provider} provider does not support this ({operation}); \
+                 docs/providers says what each provider supports."
+            ),
             Self::UnknownRole => {
                 "The `role` query parameter must be one of: host, participant, viewer.".to_owned()
             }
+            Self::ProviderNotEnabled(enabled) => format!(
+                "The `provider` query parameter must name a provider this server has enabled: {}.",
+                enabled.join(", ")
+            ),
             Self::NotFound => "There is no resource at this path.".to_owned(),
             Self::MethodNotAllowed(method) => {
                 format!("This resource only answers {method} requests.")
             }
             Self::Provider(ProviderError::Unavailable { .. }) => {
                 "The video provider cannot issue tokens right now; try again later.".to_owned()
+            }
+            Self::Provider(ProviderError::Refused { provider, reason }) => {
+                format!("The {provider} video provider cannot serve this request: {reason}.")
             }
             Self::Provider(ProviderError::Internal { .. }) => {
                 "The server failed to issue a token. The error has been logged.".to_owned()
@@ -376,6 +402,7 @@ impl ApiError {
             }
             Self::InvalidBodyName { field, .. } => Some(field),
             Self::UnknownRole | Self::Forbidden(Denied::RoleNotAllowed) => Some("role"),
+            Self::ProviderNotEnabled(_) => Some("provider"),
             Self::Forbidden(Denied::UserMismatch) => Some("user"),
             Self::Forbidden(Denied::RoomNotAllowed) => Some("room"),
             Self::InvalidTimeRange(_) => Some("from"),
@@ -407,6 +434,8 @@ impl ResponseError for ApiError {
             Self::Rooms(RoomAdminError::RemoteUnmuteDisabled { .. }) => StatusCode::CONFLICT,
             Self::Rooms(RoomAdminError::Unavailable { .. }) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Rooms(RoomAdminError::Internal { .. }) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Rooms(RoomAdminError::Unsupported { .. }) => StatusCode::NOT_IMPLEMENTED,
+            Self::Provider(ProviderError::Refused { .. }) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Attendance(AttendanceError::Unavailable(_)) | Self::StorageNotReady(_) => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
@@ -429,7 +458,7 @@ impl ResponseError for ApiError {
     fn error_response(&self) -> HttpResponse {
         if matches!(
             self,
-            Self::Provider(_)
+            Self::Provider(ProviderError::Unavailable { .. } | ProviderError::Internal { .. })
                 | Self::Rooms(RoomAdminError::Unavailable { .. } | RoomAdminError::Internal { .. })
                 | Self::NotReady(_)
                 | Self::StorageNotReady(_)
@@ -441,6 +470,9 @@ impl ResponseError for ApiError {
         ) {
             // Ours, not the caller's: the whole chain goes to the log, never to the body.
             log::error!("{}", error_chain(self));
+        } else if let Self::Provider(refused) = self {
+            // The caller's to fix, but worth knowing: which limit of which provider.
+            log::warn!("{refused}");
         }
         let mut response = HttpResponse::build(self.status_code());
         response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
@@ -558,5 +590,41 @@ mod tests {
             !body.detail.contains("signing failed"),
             "internals stay in the log"
         );
+    }
+
+    #[test]
+    fn what_a_provider_cannot_do_is_the_callers_to_know() {
+        let refused = ApiError::Provider(ProviderError::Refused {
+            provider: "daily",
+            reason: "the participant identity has 37 characters; Daily's user_id holds at most 36"
+                .to_owned(),
+        })
+        .problem();
+        assert_eq!((refused.status, refused.code), (422, "provider_refused"));
+        assert_eq!(
+            refused.detail,
+            "The daily video provider cannot serve this request: the participant identity has 37 \
+             characters; Daily's user_id holds at most 36."
+        );
+        let unsupported = ApiError::Rooms(RoomAdminError::Unsupported {
+            provider: "twilio",
+            operation: "end_room",
+        })
+        .problem();
+        assert_eq!(
+            (unsupported.status, unsupported.code),
+            (501, "not_supported")
+        );
+        assert!(
+            unsupported.detail.contains("twilio"),
+            "{}",
+            unsupported.detail
+        );
+        let not_enabled = ApiError::ProviderNotEnabled(vec!["livekit", "daily"]).problem();
+        assert_eq!(
+            (not_enabled.status, not_enabled.code, not_enabled.parameter),
+            (400, "provider_not_enabled", Some("provider"))
+        );
+        assert!(not_enabled.detail.ends_with("enabled: livekit, daily."));
     }
 }

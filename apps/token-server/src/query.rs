@@ -46,7 +46,28 @@ pub struct TokenQuery {
     /// role, which may be lowered but never raised.
     #[param(value_type = Option<RoleSchema>, inline, example = "participant")]
     pub role: Option<Role>,
+    /// The video provider to issue the ticket for, when the server has several enabled
+    /// (`VIDEO_PROVIDERS`, during a migration from one to another); the default
+    /// (`VIDEO_PROVIDER`) when absent. One the server has not enabled is refused with
+    /// `provider_not_enabled`. The answer's `provider` says which SDK joins with the ticket.
+    #[param(value_type = Option<ProviderSchema>, inline, example = "livekit")]
+    pub provider: Option<String>,
 }
+
+/// The schema of a provider's name: the providers this server knows.
+pub(crate) struct ProviderSchema;
+
+impl PartialSchema for ProviderSchema {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some("A video provider's name."))
+            .enum_values(Some(crate::providers::known_names()))
+            .into()
+    }
+}
+
+impl ToSchema for ProviderSchema {}
 
 /// The schema of a name parameter, from the name rules themselves.
 pub(crate) struct NameSchema;
@@ -80,7 +101,7 @@ impl PartialSchema for RoleSchema {
 impl ToSchema for RoleSchema {}
 
 /// The parameters of `GET /api/video/token`, in the order [`parse_token_query`] takes them.
-pub const TOKEN_PARAMETERS: &[&str] = &["room", "user", "name", "role"];
+pub const TOKEN_PARAMETERS: &[&str] = &["room", "user", "name", "role", "provider"];
 
 /// Decodes `query` strictly into the values of `names` (each at most once, in that order):
 /// valid percent-encoding and UTF-8, no other parameter, empty pairs skipped.
@@ -105,11 +126,12 @@ pub fn parse_pairs<const N: usize>(
     Ok(values)
 }
 
-/// Parses the raw query string strictly: each of `room`, `user`, `name`, `role` at most once,
-/// nothing else, valid form encoding, valid names. `room` is required here; whether `user` is
-/// depends on the caller (see [`crate::auth::Caller::authorize`]).
+/// Parses the raw query string strictly: each of `room`, `user`, `name`, `role`, `provider` at
+/// most once, nothing else, valid form encoding, valid names. `room` is required here; whether
+/// `user` is depends on the caller (see [`crate::auth::Caller::authorize`]); whether `provider`
+/// names an enabled provider, on the server (`crate::providers::Providers::select`).
 pub fn parse_token_query(query: &str) -> Result<TokenQuery, ApiError> {
-    let [room, user, name, role] = parse_pairs::<4>(query, TOKEN_PARAMETERS)?;
+    let [room, user, name, role, provider] = parse_pairs::<5>(query, TOKEN_PARAMETERS)?;
     let invalid = |parameter| move |source: NameError| ApiError::InvalidName { parameter, source };
     let room = RoomName::parse(room.ok_or(ApiError::MissingParameter("room"))?)
         .map_err(invalid("room"))?;
@@ -130,6 +152,7 @@ pub fn parse_token_query(query: &str) -> Result<TokenQuery, ApiError> {
         user,
         name,
         role,
+        provider,
     })
 }
 

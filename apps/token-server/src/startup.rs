@@ -15,7 +15,7 @@ use actix_web::{App, HttpServer, web};
 use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
-use video_core::{RoomAdmin, VideoProvider};
+use video_core::VideoProvider;
 
 use video_attendance::AttendanceError;
 
@@ -25,22 +25,21 @@ use crate::config::ServerConfig;
 use crate::metrics::{MeteredRoomAdmin, Metrics, metrics_server};
 use crate::middleware::{cors, observe, refuse_request_bodies};
 use crate::openapi::{self, ApiDoc};
+use crate::providers::Providers;
 use crate::rate_limit::RateLimiter;
 use crate::routes;
 
 /// State shared by every worker.
 pub struct AppState {
-    /// The configured provider.
-    pub provider: Arc<dyn VideoProvider>,
+    /// The enabled providers (the default first), each with its room administration and
+    /// webhooks when it has them.
+    pub providers: Providers,
     /// Checks callers' credentials.
     pub auth: Authenticator,
     /// Per-address and per-identity rate limits.
     pub limiter: RateLimiter,
-    /// The provider's room administration; `None` for a provider without one (the room routes
-    /// then answer 404).
-    pub rooms: Option<Arc<dyn RoomAdmin>>,
-    /// Attendance storage and the provider's webhook receiver; `None` when not set up (an
-    /// embedding or benchmark that builds an [`AppFactory`] without it).
+    /// Attendance storage; `None` when not set up (an embedding or benchmark that builds an
+    /// [`AppFactory`] without it).
     pub attendance: Option<Attendance>,
     /// The server's metrics (off unless `METRICS_ADDR` is set).
     pub metrics: Metrics,
@@ -63,7 +62,7 @@ pub enum StartupError {
     Attendance(#[source] AttendanceError),
 }
 
-/// What every worker's [`App`] is made of, built once from the configuration: the provider,
+/// What every worker's [`App`] is made of, built once from the configuration: the providers,
 /// caller authentication, the rate limiters, the OpenAPI document, the web page and CORS.
 ///
 /// [`Application`] runs [`app`](Self::app) on each worker; tests and benchmarks can drive it in
@@ -77,30 +76,27 @@ pub struct AppFactory {
 }
 
 impl AppFactory {
-    /// Sets up caller authentication and the rate limiters of `config` around `provider`, with
+    /// Sets up caller authentication and the rate limiters of `config` around `providers`
+    /// (usually `config.providers.build()`), with
     /// `attendance` (opened by [`Application::build`]) or without (its routes then answer 404),
     /// and the metrics when `METRICS_ADDR` is set (recorded here, served by the metrics listener
     /// [`Application::build`] starts).
     pub fn new(
         config: &ServerConfig,
-        provider: Arc<dyn VideoProvider>,
+        providers: Providers,
         attendance: Option<Attendance>,
     ) -> Result<Self, StartupError> {
         // Before any token is minted: see `install_crypto_provider`.
         install_crypto_provider();
         let auth = Authenticator::new(&config.auth).map_err(StartupError::Auth)?;
         let metrics = match config.metrics.addr {
-            Some(_) => Metrics::new(provider.name()),
+            Some(_) => Metrics::new(&providers.names()),
             None => Metrics::off(),
         };
         let state = web::Data::new(AppState {
-            provider,
+            providers: providers.map_rooms(|rooms| MeteredRoomAdmin::wrap(rooms, &metrics)),
             auth,
             limiter: RateLimiter::new(&config.rate_limits),
-            rooms: config
-                .provider
-                .room_admin()
-                .map(|rooms| MeteredRoomAdmin::wrap(rooms, &metrics)),
             attendance,
             metrics,
         });
@@ -145,7 +141,10 @@ impl AppFactory {
             .app_data(self.state.clone())
             .service(SwaggerUi::new("/swagger-ui/{_:.*}").url(
                 "/api-docs/openapi.json",
-                openapi::for_mode(document, self.auth_mode),
+                openapi::for_providers(
+                    openapi::for_mode(document, self.auth_mode),
+                    &self.state.providers,
+                ),
             ));
         match &self.web_page {
             Some(dir) => app.service(
@@ -184,14 +183,22 @@ impl Application {
     /// attendance older than `ATTENDANCE_RETENTION_DAYS` and the metrics' upkeep on the current
     /// runtime.
     pub async fn build(config: &ServerConfig) -> Result<Self, StartupError> {
-        Self::build_with_provider(config, config.provider.build()).await
+        Self::build_with_providers(config, config.providers.build()).await
     }
 
-    /// Like [`build`](Self::build), but serves `provider` instead of the configured one: for
-    /// embedding a provider of your own, and for tests.
+    /// Like [`build`](Self::build), but with `provider` issuing the default provider's tickets
+    /// instead of the configured one: for embedding a provider of your own, and for tests.
     pub async fn build_with_provider(
         config: &ServerConfig,
         provider: Arc<dyn VideoProvider>,
+    ) -> Result<Self, StartupError> {
+        let providers = config.providers.build().with_default_tickets(provider);
+        Self::build_with_providers(config, providers).await
+    }
+
+    async fn build_with_providers(
+        config: &ServerConfig,
+        providers: Providers,
     ) -> Result<Self, StartupError> {
         let store = config
             .attendance
@@ -200,7 +207,6 @@ impl Application {
             .map_err(StartupError::Attendance)?;
         let attendance = Attendance {
             store: Arc::new(store),
-            receiver: config.provider.session_events(),
             retention_days: config.attendance.retention_days,
         };
         log::info!(
@@ -208,7 +214,7 @@ impl Application {
             attendance.backend_name(),
             attendance.retention_days
         );
-        let factory = AppFactory::new(config, provider, Some(attendance.clone()))?;
+        let factory = AppFactory::new(config, providers, Some(attendance.clone()))?;
         attendance.spawn_purge(factory.metrics());
         factory.metrics().spawn_upkeep();
         let listener = listener(config).map_err(StartupError::Listen)?;

@@ -79,11 +79,13 @@ pub enum Denied {
 impl Caller {
     /// Decides what `query` becomes for this caller.
     pub fn authorize(self, query: TokenQuery) -> Result<JoinRequest, Denied> {
+        // The provider is the server's to pick (`Providers::select`), not the caller's grant.
         let TokenQuery {
             room,
             user,
             name,
             role,
+            provider: _,
         } = query;
         let (identity, role, name) = match self {
             Caller::Anyone | Caller::Backend => (
@@ -150,6 +152,7 @@ mod tests {
             room: RoomName::parse("r1").unwrap(),
             user: user.map(|u| ParticipantIdentity::parse(u).unwrap()),
             name: None,
+            provider: None,
             role,
         }
     }

@@ -18,9 +18,9 @@ pub(crate) struct Status {
     /// `ok` (liveness) or `ready` (readiness).
     #[schema(example = "ok")]
     status: &'static str,
-    /// Readiness only, when the provider has room administration: whether its room service
-    /// answered within a second (`reachable`), or not (`unreachable`). Tokens are issued either
-    /// way, so this does not make the server unready.
+    /// Readiness only, when an enabled provider has room administration: whether every such
+    /// provider's room service answered within a second (`reachable`), or not (`unreachable`).
+    /// Tokens are issued either way, so this does not make the server unready.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(example = "reachable")]
     room_service: Option<&'static str>,
@@ -62,8 +62,8 @@ impl IntoResponses for NotReady {
     }
 }
 
-/// Readiness: caller authentication can check credentials (its keys are loaded), the video
-/// provider can sign a token now, and the attendance database answers. With room
+/// Readiness: caller authentication can check credentials (its keys are loaded), every enabled
+/// video provider can sign a token now, and the attendance database answers. With room
 /// administration, the body also says whether the provider's room service answers; a room
 /// service that does not leaves the server ready, since tokens are still issued.
 #[utoipa::path(
@@ -80,26 +80,33 @@ pub(crate) async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, A
     if !state.auth.is_ready() {
         return Err(ApiError::AuthNotReady);
     }
-    state
-        .provider
-        .check_ready()
-        .await
-        .map_err(ApiError::NotReady)?;
+    for provider in state.providers.iter() {
+        provider
+            .tickets
+            .check_ready()
+            .await
+            .map_err(ApiError::NotReady)?;
+    }
     if let Some(attendance) = &state.attendance {
         attendance.store.ping().await.map_err(|error| {
             state.metrics.database_error("ping", &error);
             ApiError::StorageNotReady(error)
         })?;
     }
-    let room_service = match &state.rooms {
-        None => None,
-        Some(rooms) => Some(
-            match tokio::time::timeout(ROOM_SERVICE_WAIT, rooms.check_reachable()).await {
-                Ok(Ok(())) => "reachable",
-                _ => "unreachable",
-            },
-        ),
-    };
+    let mut room_service = None;
+    for rooms in state.providers.iter().filter_map(|p| p.rooms.as_ref()) {
+        let reachable = matches!(
+            tokio::time::timeout(ROOM_SERVICE_WAIT, rooms.check_reachable()).await,
+            Ok(Ok(()))
+        );
+        if room_service != Some("unreachable") {
+            room_service = Some(if reachable {
+                "reachable"
+            } else {
+                "unreachable"
+            });
+        }
+    }
     Ok(HttpResponse::Ok().json(Status {
         status: "ready",
         room_service,

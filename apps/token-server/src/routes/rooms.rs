@@ -14,7 +14,7 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use utoipa::openapi::{RefOr, Response};
-use utoipa::{IntoResponses, ToSchema};
+use utoipa::{IntoParams, IntoResponses, ToSchema};
 use video_core::{
     Missing, NameError, ParticipantIdentity, ParticipantInfo, Role, RoomAdmin, RoomAdminError,
     RoomInfo, RoomName, RoomOptions, TrackId, TrackInfo, TrackSource,
@@ -22,7 +22,7 @@ use video_core::{
 
 use crate::auth::{AuthError, Caller, Denied};
 use crate::problem::{ApiError, ErrorDoc, error_responses};
-use crate::query::NameSchema;
+use crate::query::{NameSchema, ProviderSchema, parse_pairs};
 use crate::routes::token::{authorization, rfc3339};
 use crate::startup::AppState;
 use crate::telemetry;
@@ -271,12 +271,29 @@ fn identity_in_path(identity: String) -> Result<ParticipantIdentity, ApiError> {
     path_name("identity", identity, ParticipantIdentity::parse)
 }
 
-/// The room administration, authenticating the caller.
+/// The query parameters of every room route: only `provider`.
+pub(crate) const ROOMS_PARAMETERS: &[&str] = &["provider"];
+
+/// The query of every room route, for the OpenAPI document.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // Read by `parse_pairs` from the raw query; this is its documentation.
+pub(crate) struct RoomsQuery {
+    /// The provider whose rooms to administer, when the server has several enabled
+    /// (`VIDEO_PROVIDERS`); the default (`VIDEO_PROVIDER`) when absent. A provider without
+    /// this operation answers 501.
+    #[param(value_type = Option<ProviderSchema>, inline, example = "livekit")]
+    provider: Option<String>,
+}
+
+/// The room administration of the provider the request names (`provider=`, or the default),
+/// authenticating the caller; `operation` is the [`RoomAdmin`] method the route calls, named
+/// in the 501 of a provider without room administration.
 async fn caller<'a>(
     request: &HttpRequest,
     state: &'a AppState,
+    operation: &'static str,
 ) -> Result<(&'a dyn RoomAdmin, Caller), ApiError> {
-    let admin = state.rooms.as_deref().ok_or(ApiError::NotFound)?;
     if let Some(peer) = request.peer_addr() {
         state.limiter.check_ip(peer.ip()).map_err(|limited| {
             state.metrics.rate_limited("ip");
@@ -291,6 +308,15 @@ async fn caller<'a>(
             state.metrics.auth_failure(&error);
             ApiError::Unauthenticated(error)
         })?;
+    let [provider] = parse_pairs::<1>(request.query_string(), ROOMS_PARAMETERS)?;
+    let provider = state.providers.select(provider.as_deref())?;
+    let admin = provider
+        .rooms
+        .as_deref()
+        .ok_or(ApiError::Rooms(RoomAdminError::Unsupported {
+            provider: provider.name(),
+            operation,
+        }))?;
     Ok((admin, caller))
 }
 
@@ -381,13 +407,27 @@ pub(crate) fn host_only_errors() -> [ErrorDoc; 2] {
 }
 
 /// The errors every room route may answer, besides its own 400s and 404s.
-fn common_errors(bad_request: Vec<ApiError>, not_found: Vec<ApiError>) -> Vec<ErrorDoc> {
+fn common_errors(mut bad_request: Vec<ApiError>, not_found: Vec<ApiError>) -> Vec<ErrorDoc> {
+    bad_request.extend([
+        ApiError::ProviderNotEnabled(vec!["livekit", "daily"]),
+        ApiError::UnknownParameter(ROOMS_PARAMETERS),
+    ]);
     let mut docs = vec![
         ErrorDoc {
             description: "A name in the path or the body breaks the rules, or the body is not \
-                the JSON this route takes.",
+                the JSON this route takes; or the query has a parameter other than `provider`, \
+                or `provider` names a provider this server has not enabled.",
             headers: &[],
             samples: bad_request,
+        },
+        ErrorDoc {
+            description: "The provider has no such operation: today Daily and Twilio have no \
+                room administration here (docs/providers says what each provider supports).",
+            headers: &[],
+            samples: vec![ApiError::Rooms(RoomAdminError::Unsupported {
+                provider: "daily",
+                operation: "end_room",
+            })],
         },
         ErrorDoc {
             description: "Too many requests from this address.",
@@ -552,6 +592,7 @@ const PERMISSIONS_SHAPE: &str = "a JSON object with `publish_sources`, a list of
     post,
     path = "/api/video/rooms",
     tag = "rooms",
+    params(RoomsQuery),
     request_body = OpenRoomRequest,
     security((), ("bearer" = [])),
     responses(
@@ -564,7 +605,7 @@ pub(crate) async fn open_room(
     state: web::Data<AppState>,
     bytes: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let (admin, caller) = caller(&request, &state).await?;
+    let (admin, caller) = caller(&request, &state, "open_room").await?;
     let open: OpenRoomRequest = body(&request, &bytes, OPEN_ROOM_SHAPE)?;
     let room = RoomName::parse(open.name).map_err(|source| ApiError::InvalidBodyName {
         field: "name",
@@ -601,6 +642,7 @@ pub(crate) async fn open_room(
     get,
     path = "/api/video/rooms",
     tag = "rooms",
+    params(RoomsQuery),
     security((), ("bearer" = [])),
     responses(
         (status = 200, description = "The open rooms, by name.", body = RoomsResponse),
@@ -611,7 +653,7 @@ pub(crate) async fn list_rooms(
     request: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let (admin, caller) = caller(&request, &state).await?;
+    let (admin, caller) = caller(&request, &state, "list_rooms").await?;
     if let Caller::User(grant) = &caller
         && grant.role != Some(Role::Host)
     {
@@ -632,7 +674,7 @@ pub(crate) async fn list_rooms(
     path = "/api/video/rooms/{room}",
     tag = "rooms",
     params(("room" = inline(NameSchema), Path, description = "The room, e.g. `physics-101`.",
-        example = "physics-101")),
+        example = "physics-101"), RoomsQuery),
     security((), ("bearer" = [])),
     responses(
         (status = 200, description = "The room.", body = RoomResponse),
@@ -645,7 +687,7 @@ pub(crate) async fn get_room(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let room = room_in_path(room.into_inner())?;
-    let (admin, caller) = caller(&request, &state).await?;
+    let (admin, caller) = caller(&request, &state, "room").await?;
     may_administer(&caller, &room)?;
     let info = admin.room(&room).await.map_err(rooms_error)?;
     Ok(HttpResponse::Ok().json(RoomResponse::from(&info)))
@@ -659,7 +701,7 @@ pub(crate) async fn get_room(
     path = "/api/video/rooms/{room}",
     tag = "rooms",
     params(("room" = inline(NameSchema), Path, description = "The room, e.g. `physics-101`.",
-        example = "physics-101")),
+        example = "physics-101"), RoomsQuery),
     security((), ("bearer" = [])),
     responses(
         (status = 204, description = "The session ended; the room is closed."),
@@ -672,7 +714,7 @@ pub(crate) async fn end_room(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let room = room_in_path(room.into_inner())?;
-    let (admin, caller) = caller(&request, &state).await?;
+    let (admin, caller) = caller(&request, &state, "end_room").await?;
     may_administer(&caller, &room)?;
     admin.end_room(&room).await.map_err(rooms_error)?;
     audit(&request, &state, &caller, "ended", &room, String::new());
@@ -688,7 +730,7 @@ pub(crate) async fn end_room(
     path = "/api/video/rooms/{room}/participants",
     tag = "rooms",
     params(("room" = inline(NameSchema), Path, description = "The room, e.g. `physics-101`.",
-        example = "physics-101")),
+        example = "physics-101"), RoomsQuery),
     security((), ("bearer" = [])),
     responses(
         (status = 200, description = "The participants, by time of joining.",
@@ -702,7 +744,7 @@ pub(crate) async fn list_participants(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let room = room_in_path(room.into_inner())?;
-    let (admin, caller) = caller(&request, &state).await?;
+    let (admin, caller) = caller(&request, &state, "participants").await?;
     may_administer(&caller, &room)?;
     let participants = admin.participants(&room).await.map_err(rooms_error)?;
     audit(
@@ -736,6 +778,7 @@ fn participant_in_path(path: ParticipantPath) -> Result<(RoomName, ParticipantId
             example = "physics-101"),
         ("identity" = inline(NameSchema), Path, description = "The participant's identity.",
             example = "student-42"),
+        RoomsQuery,
     ),
     security((), ("bearer" = [])),
     responses(
@@ -749,7 +792,7 @@ pub(crate) async fn get_participant(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let (room, identity) = participant_in_path(path)?;
-    let (admin, caller) = caller(&request, &state).await?;
+    let (admin, caller) = caller(&request, &state, "participant").await?;
     may_administer(&caller, &room)?;
     let participant = admin
         .participant(&room, &identity)
@@ -773,6 +816,7 @@ pub(crate) async fn get_participant(
             example = "physics-101"),
         ("identity" = inline(NameSchema), Path, description = "The participant's identity.",
             example = "student-42"),
+        RoomsQuery,
     ),
     security((), ("bearer" = [])),
     responses(
@@ -786,7 +830,7 @@ pub(crate) async fn remove_participant(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let (room, identity) = participant_in_path(path)?;
-    let (admin, caller) = caller(&request, &state).await?;
+    let (admin, caller) = caller(&request, &state, "remove_participant").await?;
     may_administer(&caller, &room)?;
     let removed_at = SystemTime::now();
     admin
@@ -832,6 +876,7 @@ type TrackPath = web::Path<(String, String, String)>;
             example = "student-42"),
         ("track" = inline(NameSchema), Path, description = "The track's id, as listed.",
             example = "TR_AMkd8SwJx3vC"),
+        RoomsQuery,
     ),
     request_body = MuteRequest,
     security((), ("bearer" = [])),
@@ -849,7 +894,7 @@ pub(crate) async fn mute_track(
     let (room, identity, track) = path.into_inner();
     let (room, identity) = (room_in_path(room)?, identity_in_path(identity)?);
     let track = path_name("track", track, TrackId::parse)?;
-    let (admin, caller) = caller(&request, &state).await?;
+    let (admin, caller) = caller(&request, &state, "mute_track").await?;
     let mute: MuteRequest = body(&request, &bytes, MUTE_SHAPE)?;
     may_administer(&caller, &room)?;
     let info = admin
@@ -890,6 +935,7 @@ pub(crate) async fn mute_track(
             example = "physics-101"),
         ("identity" = inline(NameSchema), Path, description = "The participant's identity.",
             example = "student-42"),
+        RoomsQuery,
     ),
     request_body = PermissionsRequest,
     security((), ("bearer" = [])),
@@ -906,7 +952,7 @@ pub(crate) async fn set_permissions(
     bytes: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let (room, identity) = participant_in_path(path)?;
-    let (admin, caller) = caller(&request, &state).await?;
+    let (admin, caller) = caller(&request, &state, "set_publish_sources").await?;
     let permissions: PermissionsRequest = body(&request, &bytes, PERMISSIONS_SHAPE)?;
     if permissions.publish_sources.len() > TrackSource::ALL.len() {
         return Err(ApiError::InvalidBody(PERMISSIONS_SHAPE));

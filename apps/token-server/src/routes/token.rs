@@ -13,7 +13,7 @@ use video_core::{JoinTicket, NameError, ProviderError};
 
 use crate::auth::{AuthError, Denied};
 use crate::problem::{ApiError, ErrorDoc, error_responses};
-use crate::query::{QueryDecodeError, TokenQuery, parse_token_query};
+use crate::query::{ProviderSchema, QueryDecodeError, TokenQuery, parse_token_query};
 use crate::startup::AppState;
 use crate::telemetry;
 
@@ -24,12 +24,15 @@ use crate::telemetry;
     "url": "ws://localhost:7880",
     "identity": "student-42",
     "room": "physics-101",
-    "expires_at": "2026-11-24T07:00:00Z"
+    "expires_at": "2026-11-24T07:00:00Z",
+    "provider": "livekit"
 }))]
 pub(crate) struct TokenResponse<'a> {
-    /// The access token (a JWT for LiveKit). A credential: hand it to this participant only.
+    /// The access token (a JWT for LiveKit, a meeting token for Daily, an access token for
+    /// Twilio). A credential: hand it to this participant only.
     token: &'a str,
-    /// The video server URL the client connects to with the token.
+    /// Where the client connects with the token: the LiveKit server's URL, the Daily room's
+    /// URL; empty for Twilio, whose SDK connects with the token alone.
     url: &'a str,
     /// The identity the token was issued to.
     identity: &'a str,
@@ -38,18 +41,23 @@ pub(crate) struct TokenResponse<'a> {
     /// When the token expires (RFC 3339, UTC).
     #[schema(format = DateTime)]
     expires_at: String,
+    /// The provider that issued the ticket, so the client knows which SDK joins with it: the
+    /// request's `provider`, or the server's default (`VIDEO_PROVIDER`).
+    #[schema(value_type = ProviderSchema)]
+    provider: &'static str,
 }
 
 impl<'a> TokenResponse<'a> {
     /// The answer for `ticket`, borrowing from it: the token is not copied out of its
     /// zeroizing `SecretString` before it is written into the response body.
-    pub(crate) fn new(ticket: &'a JoinTicket) -> Self {
+    pub(crate) fn new(ticket: &'a JoinTicket, provider: &'static str) -> Self {
         Self {
             token: ticket.token(),
             url: &ticket.url,
             identity: ticket.identity.as_str(),
             room: ticket.room.as_str(),
             expires_at: rfc3339(ticket.expires_at),
+            provider,
         }
     }
 }
@@ -57,7 +65,6 @@ impl<'a> TokenResponse<'a> {
 /// `time` as RFC 3339 in whole seconds, UTC (`2026-11-24T06:00:00Z`), by `humantime`. Past the
 /// year 9999, which `humantime` refuses with an error, the text is empty rather than a panic; a
 /// time before 1970 (which it would panic on) counts as 1970.
-/// `time` in RFC 3339, UTC, whole seconds (`2026-11-24T07:00:00Z`); empty past the year 9999.
 pub(crate) fn rfc3339(time: SystemTime) -> String {
     let mut text = String::new();
     if write!(
@@ -95,7 +102,8 @@ impl IntoResponses for TokenErrors {
         error_responses(vec![
             ErrorDoc {
                 description: "A query parameter is missing, empty, too long, duplicated, unknown, \
-                    malformed or has control characters; or the role is unknown.",
+                    malformed or has control characters; or the role is unknown; or `provider` \
+                    names a provider this server has not enabled.",
                 headers: &[],
                 samples: vec![
                     ApiError::MissingParameter("room"),
@@ -108,6 +116,7 @@ impl IntoResponses for TokenErrors {
                         index: 0,
                     }),
                     ApiError::UnknownRole,
+                    ApiError::ProviderNotEnabled(vec!["livekit", "daily"]),
                 ],
             },
             ErrorDoc {
@@ -145,6 +154,18 @@ impl IntoResponses for TokenErrors {
                 description: "Too many requests from this address or for this identity.",
                 headers: &[("Retry-After", "Seconds to wait before retrying.")],
                 samples: vec![ApiError::RateLimited(Duration::from_secs(2))],
+            },
+            ErrorDoc {
+                description: "The provider cannot serve this request as asked: a limit of its \
+                    own that the name rules allow past (Daily's user ids hold 36 characters, \
+                    Twilio's identities 128). The detail says which; change the request.",
+                headers: &[],
+                samples: vec![ApiError::Provider(ProviderError::Refused {
+                    provider: "daily",
+                    reason: "the participant identity has 40 characters; Daily's user_id holds \
+                        at most 36"
+                        .to_owned(),
+                })],
             },
             ErrorDoc {
                 description: "The server failed to issue a token (logged).",
@@ -204,7 +225,9 @@ pub(crate) async fn issue_token(
             state.metrics.auth_failure(&error);
             ApiError::Unauthenticated(error)
         })?;
-    let join = caller.authorize(parse_token_query(request.query_string())?)?;
+    let mut query = parse_token_query(request.query_string())?;
+    let provider = state.providers.select(query.provider.take().as_deref())?;
+    let join = caller.authorize(query)?;
     state
         .limiter
         .check_identity(join.identity().as_str())
@@ -212,22 +235,23 @@ pub(crate) async fn issue_token(
             state.metrics.rate_limited("identity");
             ApiError::RateLimited(wait)
         })?;
-    let ticket = state
-        .provider
+    let ticket = provider
+        .tickets
         .join(&join)
         .await
         .map_err(ApiError::Provider)?;
-    state.metrics.token_issued(join.role());
-    let response = TokenResponse::new(&ticket);
+    state.metrics.token_issued(provider.name(), join.role());
+    let response = TokenResponse::new(&ticket, provider.name());
     // The audit trail: who got into which room as what, until when, vouched for how. Never the
     // token or a credential. Names cannot hold control characters, so one token is one line.
     telemetry::audit(&request, || {
         format!(
-            "token issued room={:?} identity={:?} role={} expires_at={} auth={}",
+            "token issued room={:?} identity={:?} role={} expires_at={} provider={} auth={}",
             response.room,
             response.identity,
             join.role(),
             response.expires_at,
+            response.provider,
             state.auth.mode()
         )
     });

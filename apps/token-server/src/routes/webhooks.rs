@@ -7,13 +7,15 @@ use std::collections::BTreeMap;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
-use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::openapi::{RefOr, Response};
-use utoipa::{IntoResponses, PartialSchema, ToSchema};
+use utoipa::{IntoResponses, ToSchema};
 use video_attendance::{Appended, AttendanceError, AttendanceStore as _};
-use video_core::{ReceiveError, ReceivedEvent, RoomAdminError, SessionEvent, SessionEventKind};
+use video_core::{
+    ReceiveError, ReceivedEvent, RoomAdmin, RoomAdminError, SessionEvent, SessionEventKind,
+};
 
 use crate::problem::{ApiError, ErrorDoc, error_responses};
+use crate::query::ProviderSchema;
 use crate::routes::rooms::audit_record;
 use crate::startup::AppState;
 use crate::telemetry;
@@ -26,22 +28,6 @@ pub(crate) struct WebhookAck {
     #[schema(example = "stored")]
     status: &'static str,
 }
-
-/// The schema of the `provider` path parameter: the names of the providers this server knows.
-struct ProviderSchema;
-
-impl PartialSchema for ProviderSchema {
-    fn schema() -> RefOr<Schema> {
-        ObjectBuilder::new()
-            .schema_type(Type::String)
-            .enum_values(Some(
-                crate::providers::PROVIDERS.iter().map(|(name, _)| *name),
-            ))
-            .into()
-    }
-}
-
-impl ToSchema for ProviderSchema {}
 
 struct WebhookErrors;
 
@@ -62,7 +48,8 @@ impl IntoResponses for WebhookErrors {
                 ))],
             },
             ErrorDoc {
-                description: "Not the configured provider, or attendance is not set up.",
+                description: "Not an enabled provider that sends webhooks, or attendance is not \
+                    set up.",
                 headers: &[],
                 samples: vec![ApiError::NotFound],
             },
@@ -96,7 +83,7 @@ impl IntoResponses for WebhookErrors {
     path = "/api/video/webhooks/{provider}",
     tag = "webhooks",
     params(("provider" = inline(ProviderSchema), Path,
-        description = "The configured `VIDEO_PROVIDER`, e.g. `livekit`; another known provider \
+        description = "An enabled provider that sends webhooks (today only `livekit`); another \
             answers 404.")),
     request_body(content = String, content_type = "application/webhook+json",
         description = "The provider's event, exactly as it was signed."),
@@ -114,11 +101,11 @@ pub(crate) async fn receive_webhook(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let attendance = state.attendance.as_ref().ok_or(ApiError::NotFound)?;
-    let receiver = attendance
-        .receiver
-        .as_ref()
-        .filter(|_| provider.as_str() == state.provider.name())
+    let provider = state
+        .providers
+        .get(provider.as_str())
         .ok_or(ApiError::NotFound)?;
+    let receiver = provider.events.as_ref().ok_or(ApiError::NotFound)?;
     let body = std::str::from_utf8(&body).map_err(|_| {
         state.metrics.webhook("unknown", "malformed");
         ApiError::WebhookNotText
@@ -157,7 +144,9 @@ pub(crate) async fn receive_webhook(
                 event.kind.name(),
                 event.id.as_str()
             );
-            if let Err(error) = turn_away_revoked(&request, &state, attendance, &event).await {
+            if let Err(error) =
+                turn_away_revoked(&request, &state, provider.rooms.as_deref(), &event).await
+            {
                 let outcome = match error {
                     ApiError::Attendance(_) => "storage_error",
                     _ => "provider_error",
@@ -183,11 +172,11 @@ pub(crate) async fn receive_webhook(
 async fn turn_away_revoked(
     request: &HttpRequest,
     state: &AppState,
-    attendance: &crate::attendance::Attendance,
+    rooms: Option<&dyn RoomAdmin>,
     event: &SessionEvent,
 ) -> Result<(), ApiError> {
-    let (SessionEventKind::ParticipantJoined(participant), Some(rooms)) =
-        (&event.kind, &state.rooms)
+    let (SessionEventKind::ParticipantJoined(participant), Some(rooms), Some(attendance)) =
+        (&event.kind, rooms, &state.attendance)
     else {
         return Ok(());
     };

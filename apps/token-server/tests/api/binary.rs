@@ -327,6 +327,74 @@ fn logs_never_contain_the_secret_tokens_or_query_strings() {
 }
 
 #[test]
+fn logs_never_contain_daily_or_twilio_secrets_or_their_tokens() {
+    use crate::providers::{ALL_THREE, DAILY_KEY, TWILIO_SECRET};
+    let mut vars = vec![
+        ("RUST_LOG", "trace"),
+        ("LIVEKIT_API_KEY", API_KEY),
+        ("LIVEKIT_API_SECRET", API_SECRET),
+    ];
+    vars.extend(ALL_THREE);
+    let running = start(&vars);
+    let mut tokens = Vec::new();
+    for provider in ["daily", "twilio"] {
+        let target =
+            format!("/api/video/token?room=quiet-room-7&user=private-user-9&provider={provider}");
+        let response = request(running.address, "GET", target.as_bytes());
+        assert_eq!(response.status, 200, "{}", response.text());
+        tokens.push(response.json()["token"].as_str().unwrap().to_owned());
+    }
+    // A vendor's limit: refused (422) and logged as a warning, without the identity.
+    let long = "private-user-with-a-name-too-long-for-daily";
+    let target = format!("/api/video/token?room=quiet-room-7&user={long}&provider=daily");
+    assert_eq!(
+        request(running.address, "GET", target.as_bytes()).status,
+        422
+    );
+    running.terminate();
+    let (code, log) = running.wait();
+    assert_eq!(code, Some(0), "{log}");
+    assert!(
+        log.contains("enabled: livekit, daily, twilio"),
+        "the startup line names the enabled providers: {log}"
+    );
+    for secret in [DAILY_KEY, TWILIO_SECRET, API_SECRET] {
+        assert!(!log.contains(secret), "a secret leaked: {log}");
+    }
+    for token in &tokens {
+        let signature = token.rsplit('.').next().unwrap();
+        assert!(!log.contains(signature), "a token leaked: {log}");
+    }
+    assert!(!log.contains("eyJ"), "a JWT leaked: {log}");
+    assert!(
+        log.lines().any(|line| line.contains("WARN")
+            && line.contains("the daily video provider cannot serve this request")),
+        "{log}"
+    );
+    let audit: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("token_server::audit") && l.contains("token issued"))
+        .collect();
+    assert_eq!(audit.len(), 2, "{log}");
+    assert!(
+        audit[0].contains(" provider=daily auth=none"),
+        "{}",
+        audit[0]
+    );
+    assert!(
+        audit[1].contains(" provider=twilio auth=none"),
+        "{}",
+        audit[1]
+    );
+    for line in log.lines().filter(|l| !l.contains("token_server::audit")) {
+        assert!(
+            !line.contains("private-user"),
+            "a name leaked outside the audit record: {line}"
+        );
+    }
+}
+
+#[test]
 fn check_config_prints_the_effective_configuration_redacted() {
     let output = command(
         &production(API_SECRET)

@@ -63,7 +63,7 @@ pub fn spawn_app_with(extra: &[(&str, &str)], provider: Option<Arc<dyn VideoProv
         vars.push(("DATA_DIR", dir));
     }
     let config = test_config(&vars);
-    let provider = provider.unwrap_or_else(|| config.provider.build());
+    let provider = provider.unwrap_or_else(|| config.providers.default_provider().build());
     let server = BackgroundServer::start(config, provider).expect("bind 127.0.0.1:0");
     TestApp {
         address: server.address(),

@@ -15,6 +15,7 @@ mod livekit_restart;
 mod metrics;
 mod openapi;
 mod provider_faults;
+mod providers;
 mod rooms;
 mod token;
 mod web_page;

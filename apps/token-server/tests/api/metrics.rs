@@ -131,13 +131,16 @@ fn the_scrape_counts_what_happened_and_names_no_one() {
         format!("token_server_http_request_duration_seconds_bucket{{{token_route},le=\"5\"}}");
     assert_eq!(value(&scrape, &token_fast), 4.0);
     assert_eq!(
-        value(&scrape, r#"token_server_tokens_issued_total{role="host"}"#),
+        value(
+            &scrape,
+            r#"token_server_tokens_issued_total{provider="livekit",role="host"}"#
+        ),
         1.0
     );
     assert_eq!(
         value(
             &scrape,
-            r#"token_server_tokens_issued_total{role="viewer"}"#
+            r#"token_server_tokens_issued_total{provider="livekit",role="viewer"}"#
         ),
         0.0
     );
@@ -184,7 +187,7 @@ fn the_scrape_counts_what_happened_and_names_no_one() {
     assert_eq!(
         value(
             &scrape,
-            r#"token_server_provider_calls_total{operation="remove_participant",outcome="unavailable"}"#
+            r#"token_server_provider_calls_total{provider="livekit",operation="remove_participant",outcome="unavailable"}"#
         ),
         1.0
     );
@@ -318,10 +321,15 @@ fn a_database_that_goes_away_is_counted_by_operation() {
 fn provider_calls_and_database_errors_are_counted_by_operation_and_outcome() {
     // The room administration routes call `provider_call`; the attendance routes, the readiness
     // probe and the purge call `database_error`. Here, directly.
-    let metrics = Metrics::new("livekit");
-    metrics.provider_call("list_rooms", "ok", Duration::from_millis(12));
-    metrics.provider_call("list_rooms", "ok", Duration::from_millis(30));
-    metrics.provider_call("delete_room", "unavailable", Duration::from_secs(3));
+    let metrics = Metrics::new(&["livekit"]);
+    metrics.provider_call("livekit", "list_rooms", "ok", Duration::from_millis(12));
+    metrics.provider_call("livekit", "list_rooms", "ok", Duration::from_millis(30));
+    metrics.provider_call(
+        "livekit",
+        "delete_room",
+        "unavailable",
+        Duration::from_secs(3),
+    );
     let unavailable = AttendanceError::Unavailable("the database is down".into());
     metrics.database_error("ping", &unavailable);
     metrics.database_error("report", &AttendanceError::NotFound);
@@ -332,30 +340,35 @@ fn provider_calls_and_database_errors_are_counted_by_operation_and_outcome() {
             &format!("token_server_provider_calls_total{{{labels}}}"),
         )
     };
-    assert_eq!(calls(r#"operation="list_rooms",outcome="ok""#), 2.0);
     assert_eq!(
-        calls(r#"operation="delete_room",outcome="unavailable""#),
+        calls(r#"provider="livekit",operation="list_rooms",outcome="ok""#),
+        2.0
+    );
+    assert_eq!(
+        calls(r#"provider="livekit",operation="delete_room",outcome="unavailable""#),
         1.0
     );
     let duration = "token_server_provider_call_duration_seconds";
     assert_eq!(
         value(
             &scrape,
-            &format!(r#"{duration}_bucket{{operation="list_rooms",le="0.025"}}"#)
+            &format!(
+                r#"{duration}_bucket{{provider="livekit",operation="list_rooms",le="0.025"}}"#
+            )
         ),
         1.0
     );
     assert_eq!(
         value(
             &scrape,
-            &format!(r#"{duration}_count{{operation="list_rooms"}}"#)
+            &format!(r#"{duration}_count{{provider="livekit",operation="list_rooms"}}"#)
         ),
         2.0
     );
     assert_eq!(
         value(
             &scrape,
-            &format!(r#"{duration}_bucket{{operation="delete_room",le="2.5"}}"#)
+            &format!(r#"{duration}_bucket{{provider="livekit",operation="delete_room",le="2.5"}}"#)
         ),
         0.0
     );
@@ -386,18 +399,18 @@ fn metric_names(text: &str) -> BTreeSet<String> {
 
 /// What the server exports, each recording function called once.
 fn every_exported_name() -> BTreeSet<String> {
-    let metrics = Metrics::new("livekit");
+    let metrics = Metrics::new(&["livekit"]);
     metrics.http_request(
         Some("/api/video/token"),
         &actix_web::http::Method::GET,
         actix_web::http::StatusCode::OK,
         Duration::from_micros(300),
     );
-    metrics.token_issued(Role::Participant);
+    metrics.token_issued("livekit", Role::Participant);
     metrics.auth_failure(&AuthError::Missing);
     metrics.rate_limited("ip");
     metrics.webhook("room_started", "stored");
-    metrics.provider_call("list_rooms", "ok", Duration::from_millis(5));
+    metrics.provider_call("livekit", "list_rooms", "ok", Duration::from_millis(5));
     metrics.database_error("append", &AttendanceError::Unavailable("down".into()));
     let scrape = metrics.render().unwrap();
     // The samples' names (`…_bucket`, `…_count` for histograms) and the metrics' own.

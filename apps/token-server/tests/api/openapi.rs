@@ -30,7 +30,10 @@ fn committed_copy_is_identical_to_what_the_server_serves() {
     );
     assert_eq!(
         text,
-        token_server::openapi::openapi_json(token_server::auth::AuthMode::None),
+        token_server::openapi::openapi_json(
+            token_server::auth::AuthMode::None,
+            &crate::helpers::test_config(&[]).providers.build()
+        ),
         "formatting as `token-server openapi` prints it"
     );
 }
@@ -81,7 +84,8 @@ fn every_error_response_of_the_token_endpoint_is_documented_with_examples() {
             ("room", true),
             ("user", true),
             ("name", false),
-            ("role", false)
+            ("role", false),
+            ("provider", false)
         ]
     );
     let security = &document["paths"]["/api/video/token"]["get"]["security"];

@@ -36,7 +36,7 @@ impl VideoProvider for Slow {
 
 #[test]
 fn a_graceful_stop_lets_in_flight_requests_finish() {
-    let inner = test_config(&[]).provider.build();
+    let inner = test_config(&[]).providers.default_provider().build();
     let app = spawn_app_with(
         &[],
         Some(Arc::new(Slow {

@@ -497,7 +497,7 @@ fn livekit_stopped_or_silent_means_503_within_the_timeout_and_tokens_still_issue
     let scrape = app.scrape();
     let calls = |operation: &str, outcome: &str| {
         let series = format!(
-            "token_server_provider_calls_total{{operation=\"{operation}\",outcome=\"{outcome}\"}} "
+            "token_server_provider_calls_total{{provider=\"livekit\",operation=\"{operation}\",outcome=\"{outcome}\"}} "
         );
         scrape
             .lines()
