@@ -156,9 +156,9 @@ export function tokenQuery(
 /**
  * Which provider a {@link TokenEndpoint} fetches tickets for: tickets for another provider are
  * refused, and `sendParameter` adds `provider=<name>` to every request, so that a token server
- * that serves several providers answers for this one. A server that serves one provider only
- * refuses the parameter (400 `unknown_parameter`); the LiveKit provider therefore leaves it out
- * unless asked (`LiveKitVideoProviderOptions.sendProviderParameter`).
+ * that serves several providers answers for this one. Every provider sends it by default; a
+ * token server from before `VIDEO_PROVIDERS` refuses it (400 `unknown_parameter`), for which the LiveKit
+ * provider can leave it out (`LiveKitVideoProviderOptions.sendProviderParameter: false`).
  */
 export interface TicketProvider {
   readonly name: VideoProviderName;

@@ -69,11 +69,12 @@ export interface LiveKitVideoProviderOptions {
   /** See {@link DEFAULT_TICKET_RENEWAL_MARGIN_MS}. */
   readonly ticketRenewalMarginMs?: number;
   /**
-   * Whether token requests carry `provider=livekit`. Default `false`: a token server that serves
-   * LiveKit only refuses parameters it does not know (400 `unknown_parameter`), and without the
-   * parameter a server answers for its default provider. Set it for a token server that serves
-   * several providers whose default is not LiveKit. Either way a ticket for another provider is
-   * refused (`JoinTicketProviderMismatchError`).
+   * Whether token and room-administration requests carry `provider=livekit`. Default `true`, so
+   * that a token server that serves several providers (`VIDEO_PROVIDERS`) answers for LiveKit
+   * whatever its default. Set it to `false` only for a token server from before `VIDEO_PROVIDERS`, which
+   * refuses parameters it does not know (400 `unknown_parameter`); without the parameter a
+   * server answers for its default provider. Either way a ticket for another provider is refused
+   * (`JoinTicketProviderMismatchError`).
    */
   readonly sendProviderParameter?: boolean;
 }
@@ -261,9 +262,12 @@ export class LiveKitVideoProvider implements VideoProvider {
   constructor(options: LiveKitVideoProviderOptions = {}) {
     this.#tokens = new TokenEndpoint(options.tokenEndpoint, {
       name: 'livekit',
-      sendParameter: options.sendProviderParameter ?? false,
+      sendParameter: options.sendProviderParameter ?? true,
     });
-    this.#admin = new RoomAdminClient(options.tokenEndpoint);
+    this.#admin = new RoomAdminClient(
+      options.tokenEndpoint,
+      options.sendProviderParameter === false ? undefined : 'livekit',
+    );
     this.#roomOptions = options.roomOptions ?? DEFAULT_ROOM_OPTIONS;
     this.#connectOptions = options.connectOptions;
     this.#renewalMarginMs = options.ticketRenewalMarginMs ?? DEFAULT_TICKET_RENEWAL_MARGIN_MS;
