@@ -3,6 +3,7 @@
 //! are those the routes register (`routes::configure`, through `utoipa-actix-web`).
 
 use actix_web::App;
+use utoipa::openapi::path::{Operation, PathItem};
 use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::openapi::security::{
     ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
@@ -80,6 +81,18 @@ pub fn document(auth_mode: AuthMode, providers: &Providers) -> utoipa::openapi::
     for_providers(for_mode(document, auth_mode), providers)
 }
 
+/// The operations of `item` that the routes use (GET, POST, PUT, DELETE).
+fn operations(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {
+    [
+        item.get.as_mut(),
+        item.post.as_mut(),
+        item.put.as_mut(),
+        item.delete.as_mut(),
+    ]
+    .into_iter()
+    .flatten()
+}
+
 /// The schema of a provider's name, with `names` its only values.
 fn provider_names(names: Vec<&'static str>) -> RefOr<Schema> {
     ObjectBuilder::new()
@@ -113,13 +126,7 @@ pub(crate) fn for_providers(
         } else {
             &enabled
         };
-        let operations = [
-            item.get.as_mut(),
-            item.post.as_mut(),
-            item.put.as_mut(),
-            item.delete.as_mut(),
-        ];
-        for operation in operations.into_iter().flatten() {
+        for operation in operations(item) {
             for parameter in operation.parameters.iter_mut().flatten() {
                 if parameter.name == "provider" {
                     parameter.schema = Some(provider_names(names.clone()));
@@ -141,13 +148,7 @@ pub(crate) fn for_mode(
         if path != "/api/video/token" && !path.starts_with("/api/video/rooms") {
             continue;
         }
-        let operations = [
-            item.get.as_mut(),
-            item.post.as_mut(),
-            item.put.as_mut(),
-            item.delete.as_mut(),
-        ];
-        for operation in operations.into_iter().flatten() {
+        for operation in operations(item) {
             if !auth_mode.identifies_the_user() {
                 for parameter in operation.parameters.iter_mut().flatten() {
                     if parameter.name == "user" {
