@@ -5,6 +5,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, EncodingKey};
 use serde::Deserialize;
 use serde_json::Value;
@@ -37,6 +38,10 @@ pub(crate) const CLIENT_EMAIL_RULE: &str =
 /// The rule of a key file whose `private_key` is not an RSA key that signs.
 pub(crate) const PRIVATE_KEY_RULE: &str = "the key file's `private_key` must be an RSA private key in \
      PEM (`-----BEGIN PRIVATE KEY-----`, as Google issues it) that signs RS256";
+/// Not a rule of the file: the process's JWT crypto provider cannot sign RS256 at all.
+pub(crate) const NO_RS256_RULE: &str = "could not be checked: this process's JWT crypto \
+     provider cannot sign RS256 (jsonwebtoken's rust_crypto provider must be installed before \
+     any token is signed, as token-server does at start)";
 /// The rule of a key file whose `token_uri` is not a URL.
 pub(crate) const TOKEN_URI_RULE: &str = "the key file's `token_uri` must be an http or https URL without credentials, query or fragment";
 /// The rule of a key file whose `token_uri` is not `https` in production.
@@ -168,7 +173,10 @@ impl ServiceAccountKey {
             .map_err(|_| invalid(PRIVATE_KEY_RULE.into()))?;
         // `from_rsa_pem` checks the PEM's envelope; signing parses the key itself.
         jsonwebtoken::crypto::sign(b"openconnect-startup-check", &signing_key, Algorithm::RS256)
-            .map_err(|_| invalid(PRIVATE_KEY_RULE.into()))?;
+            .map_err(|error| match error.kind() {
+                ErrorKind::InvalidAlgorithm => invalid(NO_RS256_RULE.into()),
+                _ => invalid(PRIVATE_KEY_RULE.into()),
+            })?;
         Ok(Self {
             client_email: client_email.to_owned(),
             client_id: text("client_id")?.map(str::to_owned),
