@@ -51,7 +51,11 @@ impl ServerConfig {
     pub const DEFAULT_WEB_DIST_DIR: &'static str = "apps/web/dist";
 
     /// Reads and checks every variable. The error names the variable and the rule it broke.
+    ///
+    /// Installs jsonwebtoken's RustCrypto provider first (`install_crypto_provider`): a
+    /// provider's settings may sign to check their key (Google Meet's RS256 service-account key).
     pub fn from_env(env: &Environment) -> Result<Self, ConfigError> {
+        crate::auth::install_crypto_provider();
         let settings = Settings::from_env(env)?;
         let host = match env.get("HOST")? {
             None => IpAddr::from([127, 0, 0, 1]),
@@ -238,7 +242,7 @@ mod tests {
             (
                 "VIDEO_PROVIDER",
                 "zoom",
-                "VIDEO_PROVIDER is invalid: must be one of: livekit, daily, twilio",
+                "VIDEO_PROVIDER is invalid: must be one of: livekit, daily, twilio, google-meet",
             ),
         ];
         for (variable, value, message) in cases {

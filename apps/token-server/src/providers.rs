@@ -16,6 +16,7 @@ use std::time::Duration;
 use video_core::config::{AppEnv, ConfigError, Environment, Settings};
 use video_core::{ProviderSettings, RoomAdmin, SessionEventReceiver, VideoProvider};
 use video_daily::DailySettings;
+use video_google_meet::GoogleMeetSettings;
 use video_livekit::LiveKitSettings;
 use video_twilio::TwilioSettings;
 
@@ -38,6 +39,9 @@ pub const PROVIDERS: &[(&str, ReadSettings)] = &[
     }),
     ("twilio", |env, app_env| {
         Ok(Arc::new(TwilioSettings::from_env(env, app_env)?))
+    }),
+    ("google-meet", |env, app_env| {
+        Ok(Arc::new(GoogleMeetSettings::from_env(env, app_env)?))
     }),
 ];
 
@@ -357,11 +361,11 @@ mod tests {
         let cases: [(&[(&str, &str)], &str); 5] = [
             (
                 &[("VIDEO_PROVIDERS", "daily,zoom")],
-                "VIDEO_PROVIDERS is invalid: must be a comma-separated list of: livekit, daily, twilio",
+                "VIDEO_PROVIDERS is invalid: must be a comma-separated list of: livekit, daily, twilio, google-meet",
             ),
             (
                 &[("VIDEO_PROVIDERS", "daily,,twilio")],
-                "VIDEO_PROVIDERS is invalid: must be a comma-separated list of: livekit, daily, twilio",
+                "VIDEO_PROVIDERS is invalid: must be a comma-separated list of: livekit, daily, twilio, google-meet",
             ),
             (
                 &[("VIDEO_PROVIDERS", "twilio,twilio")],
@@ -369,7 +373,7 @@ mod tests {
             ),
             (
                 &[("VIDEO_PROVIDER", "zoom")],
-                "VIDEO_PROVIDER is invalid: must be one of: livekit, daily, twilio",
+                "VIDEO_PROVIDER is invalid: must be one of: livekit, daily, twilio, google-meet",
             ),
             // An enabled provider's own settings are required like the default's.
             (

@@ -212,7 +212,8 @@ pub trait ProviderSettings: fmt::Debug + Send + Sync {
     /// The same settings, with issued tokens valid for `ttl` (an admin's one-off override).
     fn with_token_ttl(&self, ttl: Duration) -> Result<Arc<dyn ProviderSettings>, ConfigError>;
 
-    /// The effective settings as `NAME=value` lines, secrets redacted (for `check-config`).
+    /// The effective settings of the provider's own variables as `NAME=value` lines, secrets
+    /// redacted (for `check-config`, which says itself which providers are enabled).
     fn describe(&self) -> Vec<String>;
 
     /// Warnings for the startup log: development fallbacks and risky choices under `app_env`.

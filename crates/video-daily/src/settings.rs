@@ -159,7 +159,6 @@ impl ProviderSettings for DailySettings {
     fn describe(&self) -> Vec<String> {
         let ttl = self.token_ttl.as_secs();
         vec![
-            "VIDEO_PROVIDER=daily".to_owned(),
             format!("DAILY_DOMAIN={}", self.domain),
             format!("DAILY_DOMAIN_ID={}", self.domain_id),
             format!(
@@ -359,7 +358,6 @@ mod tests {
         assert_eq!(
             provider.describe(),
             [
-                "VIDEO_PROVIDER=daily",
                 "DAILY_DOMAIN=openconnect",
                 "DAILY_DOMAIN_ID=30f866c3-9123-452a-8723-ff58322d09c5",
                 "DAILY_API_KEY=[REDACTED] (64 characters)",

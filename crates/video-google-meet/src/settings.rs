@@ -60,10 +60,11 @@ pub(crate) const API_URL_PRODUCTION_RULE: &str = "must be an https URL when APP_
 /// The rule of `GOOGLE_MEET_API_TIMEOUT_MS`.
 pub(crate) const API_TIMEOUT_RULE: &str = "must be a whole number of milliseconds from 1 to 60000";
 
-const REQUIRED: &str = "required when VIDEO_PROVIDER=google-meet";
-const IMPERSONATE_REQUIRED: &str = "required when VIDEO_PROVIDER=google-meet: the Meet REST \
-     API accepts user credentials only, so the service account must act for a Workspace user \
-     through domain-wide delegation";
+const REQUIRED: &str =
+    "required when the google-meet provider is enabled (VIDEO_PROVIDER or VIDEO_PROVIDERS)";
+const IMPERSONATE_REQUIRED: &str = "required when the google-meet provider is enabled \
+     (VIDEO_PROVIDER or VIDEO_PROVIDERS): the Meet REST API accepts user credentials only, so the \
+     service account must act for a Workspace user through domain-wide delegation";
 /// A service account key is about 2.3 KB; anything past this is not one.
 const MAX_KEY_FILE_BYTES: u64 = 64 * 1024;
 
@@ -491,7 +492,6 @@ impl ProviderSettings for GoogleMeetSettings {
             .unwrap_or_default();
         let ttl = self.ticket_ttl.as_secs();
         vec![
-            "VIDEO_PROVIDER=google-meet".to_owned(),
             format!(
                 "{KEY_FILE}={key_file} (client_email={}{client_id}, private_key_id={}, \
                  private_key=[REDACTED], token_uri={})",

@@ -79,7 +79,9 @@ fn the_key_file_and_the_user_are_required_in_every_environment() {
                 "{app_env}: {error}"
             );
             assert!(
-                error.to_string().contains("VIDEO_PROVIDER=google-meet"),
+                error
+                    .to_string()
+                    .contains("google-meet provider is enabled"),
                 "{error}"
             );
         }

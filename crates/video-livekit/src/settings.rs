@@ -291,7 +291,6 @@ impl ProviderSettings for LiveKitSettings {
         let ttl = self.token_ttl.as_secs();
         let policy = &self.grants;
         vec![
-            "VIDEO_PROVIDER=livekit".to_owned(),
             format!("LIVEKIT_URL={}", self.url),
             format!("LIVEKIT_API_KEY={}", self.api_key),
             format!(

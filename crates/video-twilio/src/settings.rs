@@ -165,7 +165,6 @@ impl ProviderSettings for TwilioSettings {
     fn describe(&self) -> Vec<String> {
         let ttl = self.token_ttl.as_secs();
         vec![
-            "VIDEO_PROVIDER=twilio".to_owned(),
             format!("TWILIO_ACCOUNT_SID={}", self.account_sid),
             format!("TWILIO_API_KEY_SID={}", self.api_key_sid),
             format!(
@@ -368,7 +367,6 @@ mod tests {
         assert_eq!(
             provider.describe(),
             [
-                "VIDEO_PROVIDER=twilio",
                 "TWILIO_ACCOUNT_SID=AC0123456789abcdef0123456789abcdef",
                 "TWILIO_API_KEY_SID=SKfedcba9876543210fedcba9876543210",
                 "TWILIO_API_KEY_SECRET=[REDACTED] (32 characters)",

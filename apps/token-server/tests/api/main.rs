@@ -5,6 +5,10 @@ mod attendance;
 mod auth;
 mod binary;
 mod errors;
+// The stand-in of Google's two endpoints, shared with video-google-meet's own tests.
+#[path = "../../../../crates/video-google-meet/tests/support/mod.rs"]
+mod google;
+mod google_meet;
 mod health;
 mod helpers;
 mod limits;
