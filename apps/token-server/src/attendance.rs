@@ -150,9 +150,10 @@ pub const PURGE_EVERY: Duration = Duration::from_secs(60 * 60);
 pub const REVOCATIONS_KEPT: Duration = Duration::from_secs(25 * 60 * 60);
 
 impl Attendance {
-    /// Purges the events older than the retention (and token revocations older than
-    /// [`REVOCATIONS_KEPT`]) now, and then every [`PURGE_EVERY`], on the current actix runtime.
-    /// A failure is logged, counted in `metrics`, and tried again at the next round.
+    /// Purges the events and the providers' room records older than the retention (and token
+    /// revocations older than [`REVOCATIONS_KEPT`]) now, and then every [`PURGE_EVERY`], on the
+    /// current actix runtime. A failure is logged, counted in `metrics`, and tried again at the
+    /// next round.
     pub fn spawn_purge(&self, metrics: &Metrics) {
         let store = Arc::clone(&self.store);
         let metrics = metrics.clone();
@@ -167,6 +168,22 @@ impl Attendance {
                     metrics.database_error("purge", &error);
                     log::warn!(
                         "attendance: purging old token revocations failed: {}",
+                        crate::telemetry::error_chain(&error)
+                    );
+                }
+                // The providers' room records (Google Meet's spaces) live as long as attendance.
+                let retention = Duration::from_secs(u64::from(days) * 86_400);
+                if let Err(error) = store
+                    .purge_room_records_before(
+                        SystemTime::now()
+                            .checked_sub(retention)
+                            .unwrap_or(SystemTime::UNIX_EPOCH),
+                    )
+                    .await
+                {
+                    metrics.database_error("purge", &error);
+                    log::warn!(
+                        "attendance: purging old room records failed: {}",
                         crate::telemetry::error_chain(&error)
                     );
                 }

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use video_core::config::{AppEnv, ConfigError, Environment, Settings};
-use video_core::{ProviderSettings, RoomAdmin, SessionEventReceiver, VideoProvider};
+use video_core::{ProviderSettings, RoomAdmin, RoomRecords, SessionEventReceiver, VideoProvider};
 use video_daily::DailySettings;
 use video_google_meet::GoogleMeetSettings;
 use video_livekit::LiveKitSettings;
@@ -123,9 +123,30 @@ impl EnabledProviders {
         Ok(Self { list })
     }
 
-    /// Warnings for the startup log, of every enabled provider.
+    /// The same providers, those that keep per-room records (Google Meet's meeting space of each
+    /// room) keeping them in `records`, the server's database, so that every replica and every
+    /// restart agrees on them.
+    #[must_use]
+    pub fn with_room_records(&self, records: &Arc<dyn RoomRecords>) -> Self {
+        let list = self
+            .list
+            .iter()
+            .map(|provider| {
+                provider
+                    .with_room_records(Arc::clone(records))
+                    .unwrap_or_else(|| Arc::clone(provider))
+            })
+            .collect();
+        Self { list }
+    }
+
+    /// Warnings for the startup log, of every enabled provider as the server runs it: with the
+    /// server's database for their room records (so Google Meet does not warn that its spaces
+    /// are only in memory).
     pub fn warnings(&self, app_env: AppEnv) -> Vec<String> {
-        self.list
+        let database: Arc<dyn RoomRecords> = Arc::new(ServerDatabase);
+        self.with_room_records(&database)
+            .list
             .iter()
             .flat_map(|provider| provider.warnings(app_env))
             .collect()
@@ -155,6 +176,38 @@ impl EnabledProviders {
                 .map(|settings| Provider::build(settings.as_ref()))
                 .collect(),
         }
+    }
+}
+
+/// The server's database as room records, before it is opened: only what the providers say of
+/// their settings ([`EnabledProviders::warnings`]) is read with it, never a record.
+#[derive(Debug)]
+struct ServerDatabase;
+
+impl RoomRecords for ServerDatabase {
+    fn get<'a>(
+        &'a self,
+        _provider: &'static str,
+        _room: &'a video_core::RoomName,
+    ) -> video_core::BoxFuture<'a, Result<Option<String>, video_core::RoomRecordsError>> {
+        Box::pin(async {
+            Err(video_core::RoomRecordsError::new(
+                "the database is not open",
+            ))
+        })
+    }
+
+    fn insert_if_absent<'a>(
+        &'a self,
+        _provider: &'static str,
+        _room: &'a video_core::RoomName,
+        _record: String,
+    ) -> video_core::BoxFuture<'a, Result<String, video_core::RoomRecordsError>> {
+        Box::pin(async {
+            Err(video_core::RoomRecordsError::new(
+                "the database is not open",
+            ))
+        })
     }
 }
 
@@ -400,6 +453,28 @@ mod tests {
         let error = enabled(&pairs).unwrap_err().to_string();
         assert!(error.starts_with("DAILY_API_KEY is invalid"), "{error}");
         assert!(!error.contains("very-secret"), "{error}");
+    }
+
+    #[test]
+    fn the_unopened_database_answers_no_record() {
+        let room = video_core::RoomName::parse("r").unwrap();
+        let database = ServerDatabase;
+        let read = ready_now(database.get("google-meet", &room));
+        let written = ready_now(database.insert_if_absent("google-meet", &room, "x".into()));
+        assert!(read.is_err() && written.is_err());
+    }
+
+    /// Runs a future that never waits.
+    fn ready_now<T>(future: video_core::BoxFuture<'_, T>) -> T {
+        let mut future = future;
+        let waker = std::task::Waker::noop();
+        match future
+            .as_mut()
+            .poll(&mut std::task::Context::from_waker(waker))
+        {
+            std::task::Poll::Ready(value) => value,
+            std::task::Poll::Pending => panic!("the future waited"),
+        }
     }
 
     #[test]

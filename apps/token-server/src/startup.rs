@@ -15,7 +15,7 @@ use actix_web::{App, HttpServer, web};
 use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
-use video_core::VideoProvider;
+use video_core::{RoomRecords, VideoProvider};
 
 use video_attendance::AttendanceError;
 
@@ -183,7 +183,7 @@ impl Application {
     /// attendance older than `ATTENDANCE_RETENTION_DAYS` and the metrics' upkeep on the current
     /// runtime.
     pub async fn build(config: &ServerConfig) -> Result<Self, StartupError> {
-        Self::build_with_providers(config, config.providers.build()).await
+        Self::build_with_providers(config, None).await
     }
 
     /// Like [`build`](Self::build), but with `provider` issuing the default provider's tickets
@@ -192,21 +192,30 @@ impl Application {
         config: &ServerConfig,
         provider: Arc<dyn VideoProvider>,
     ) -> Result<Self, StartupError> {
-        let providers = config.providers.build().with_default_tickets(provider);
-        Self::build_with_providers(config, providers).await
+        Self::build_with_providers(config, Some(provider)).await
     }
 
+    /// Opens the database, then builds the enabled providers on it (their per-room records, such
+    /// as Google Meet's spaces, are kept there), the default's tickets issued by `default` when
+    /// given.
     async fn build_with_providers(
         config: &ServerConfig,
-        providers: Providers,
+        default: Option<Arc<dyn VideoProvider>>,
     ) -> Result<Self, StartupError> {
-        let store = config
-            .attendance
-            .open()
-            .await
-            .map_err(StartupError::Attendance)?;
+        let store = Arc::new(
+            config
+                .attendance
+                .open()
+                .await
+                .map_err(StartupError::Attendance)?,
+        );
+        let records: Arc<dyn RoomRecords> = store.clone();
+        let mut providers = config.providers.with_room_records(&records).build();
+        if let Some(tickets) = default {
+            providers = providers.with_default_tickets(tickets);
+        }
         let attendance = Attendance {
-            store: Arc::new(store),
+            store,
             retention_days: config.attendance.retention_days,
         };
         log::info!(

@@ -11,7 +11,7 @@ use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{AnyPool, ConnectOptions, Connection, Executor};
 use video_core::{
     BoxFuture, DisplayName, EventId, ParticipantEvent, ParticipantIdentity, ParticipantSessionId,
-    RoomName, SessionEvent, SessionEventKind,
+    RoomName, RoomRecords, RoomRecordsError, SessionEvent, SessionEventKind,
 };
 
 use crate::store::{Appended, AttendanceError, AttendanceStore};
@@ -186,6 +186,20 @@ impl SqlStore {
         Ok(result.rows_affected())
     }
 
+    /// Forgets the providers' room records written before `cutoff` (`RoomRecords`); returns how
+    /// many. A room's next join then starts afresh (Google Meet: a new meeting space).
+    pub async fn purge_room_records_before(
+        &self,
+        cutoff: SystemTime,
+    ) -> Result<u64, AttendanceError> {
+        let result = sqlx::query("DELETE FROM room_records WHERE created_at_ms < $1")
+            .bind(to_millis(cutoff))
+            .execute(&self.pool)
+            .await
+            .map_err(classify)?;
+        Ok(result.rows_affected())
+    }
+
     /// Closes the pool, waiting for connections in use to be returned.
     pub async fn close(&self) {
         self.pool.close().await;
@@ -255,6 +269,52 @@ impl AttendanceStore for SqlStore {
                 .await
                 .map_err(classify)?;
             Ok(result.rows_affected())
+        })
+    }
+}
+
+/// The providers' per-room records, in the `room_records` table of the same database: the first
+/// record of a `(provider, room)` pair is kept (`ON CONFLICT DO NOTHING` on the primary key), so
+/// replicas racing on a room's first join all read back the same one.
+impl RoomRecords for SqlStore {
+    fn get<'a>(
+        &'a self,
+        provider: &'static str,
+        room: &'a RoomName,
+    ) -> BoxFuture<'a, Result<Option<String>, RoomRecordsError>> {
+        Box::pin(async move {
+            let row: Option<(String,)> =
+                sqlx::query_as("SELECT record FROM room_records WHERE provider = $1 AND room = $2")
+                    .bind(provider)
+                    .bind(room.as_str())
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(|error| RoomRecordsError::new(classify(error)))?;
+            Ok(row.map(|(record,)| record))
+        })
+    }
+
+    fn insert_if_absent<'a>(
+        &'a self,
+        provider: &'static str,
+        room: &'a RoomName,
+        record: String,
+    ) -> BoxFuture<'a, Result<String, RoomRecordsError>> {
+        Box::pin(async move {
+            sqlx::query(
+                "INSERT INTO room_records (provider, room, record, created_at_ms) \
+                 VALUES ($1, $2, $3, $4) ON CONFLICT (provider, room) DO NOTHING",
+            )
+            .bind(provider)
+            .bind(room.as_str())
+            .bind(record.as_str())
+            .bind(to_millis(SystemTime::now()))
+            .execute(&self.pool)
+            .await
+            .map_err(|error| RoomRecordsError::new(classify(error)))?;
+            // The record kept: this one, or the first another writer stored. Only a purge between
+            // the two statements could leave none, and then this one is the answer.
+            Ok(self.get(provider, room).await?.unwrap_or(record))
         })
     }
 }

@@ -13,7 +13,7 @@ use video_attendance::{
 };
 use video_core::{
     DisplayName, EventId, ParticipantEvent, ParticipantIdentity, ParticipantSessionId, Role,
-    RoomName, SessionEvent, SessionEventKind,
+    RoomName, RoomRecords, SessionEvent, SessionEventKind,
 };
 
 fn t(secs: u64) -> SystemTime {
@@ -386,6 +386,73 @@ async fn postgres_two_writers_store_each_event_once() {
     // Both replicas migrate at start-up, at the same time.
     let (first, second) = tokio::join!(postgres_store(&database), postgres_store(&database));
     two_writers_store_each_event_once(&first, &second).await;
+    first.close().await;
+    second.close().await;
+    database.drop_database().await;
+}
+
+/// A provider's room records: the first one written is kept, per provider and room, also when
+/// two stores (two replicas) write a room's first record at the same moment; the purge forgets
+/// old ones.
+async fn room_records_keep_the_first_per_provider_and_room(first: &SqlStore, second: &SqlStore) {
+    let physics = room("physics-101");
+    assert_eq!(first.get("google-meet", &physics).await.unwrap(), None);
+    // Both replicas race on the room's first join, many times over on fresh rooms.
+    for i in 0..20 {
+        let room = room(&format!("race-{i}"));
+        let (a, b) = tokio::join!(
+            first.insert_if_absent("google-meet", &room, format!("from-first-{i}")),
+            second.insert_if_absent("google-meet", &room, format!("from-second-{i}")),
+        );
+        let (a, b) = (a.unwrap(), b.unwrap());
+        assert_eq!(a, b, "both replicas read back the one record kept");
+        assert_eq!(second.get("google-meet", &room).await.unwrap(), Some(a));
+    }
+    let kept = first
+        .insert_if_absent("google-meet", &physics, "space-a".to_owned())
+        .await
+        .unwrap();
+    assert_eq!(kept, "space-a");
+    let again = second
+        .insert_if_absent("google-meet", &physics, "space-b".to_owned())
+        .await
+        .unwrap();
+    assert_eq!(again, "space-a", "the first record is kept");
+    // Another provider's record of the same room is its own.
+    let other = first
+        .insert_if_absent("other", &physics, "x".to_owned())
+        .await
+        .unwrap();
+    assert_eq!(other, "x");
+    assert_eq!(
+        first.get("google-meet", &physics).await.unwrap().as_deref(),
+        Some("space-a")
+    );
+    // The purge: records written before the cutoff go; a room's next join starts afresh.
+    assert_eq!(first.purge_room_records_before(t(0)).await.unwrap(), 0);
+    let everything = SystemTime::now() + Duration::from_secs(1);
+    assert_eq!(
+        first.purge_room_records_before(everything).await.unwrap(),
+        22
+    );
+    assert_eq!(second.get("google-meet", &physics).await.unwrap(), None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_room_records_keep_the_first_per_provider_and_room() {
+    let dir = tempfile::tempdir().unwrap();
+    let (first, second) = (
+        sqlite_store(dir.path()).await,
+        sqlite_store(dir.path()).await,
+    );
+    room_records_keep_the_first_per_provider_and_room(&first, &second).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_room_records_keep_the_first_per_provider_and_room() {
+    let database = PostgresDatabase::create().await;
+    let (first, second) = tokio::join!(postgres_store(&database), postgres_store(&database));
+    room_records_keep_the_first_per_provider_and_room(&first, &second).await;
     first.close().await;
     second.close().await;
     database.drop_database().await;

@@ -5,6 +5,7 @@ pub mod config;
 pub mod events;
 pub mod names;
 mod provider;
+pub mod records;
 mod role;
 pub mod rooms;
 
@@ -19,6 +20,7 @@ pub use names::{
 pub use provider::{
     BoxFuture, JoinRequest, JoinTicket, ProviderError, ProviderSettings, VideoProvider,
 };
+pub use records::{RoomRecords, RoomRecordsError};
 pub use role::{Role, UnknownRole};
 pub use rooms::{
     Missing, ParticipantInfo, RoomAdmin, RoomAdminError, RoomInfo, RoomOptions, TrackId, TrackInfo,

@@ -8,7 +8,9 @@ use std::time::{Duration, SystemTime};
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::config::{AppEnv, ConfigError};
-use crate::{DisplayName, ParticipantIdentity, Role, RoomAdmin, RoomName, SessionEventReceiver};
+use crate::{
+    DisplayName, ParticipantIdentity, Role, RoomAdmin, RoomName, RoomRecords, SessionEventReceiver,
+};
 
 /// A boxed, `Send` future: what [`VideoProvider`] methods return, so that the trait stays
 /// usable as `Arc<dyn VideoProvider>` from any async runtime.
@@ -228,6 +230,17 @@ pub trait ProviderSettings: fmt::Debug + Send + Sync {
     /// The provider's [room administration](crate::rooms), when it has one; `None` (the
     /// default) for a provider that only issues tickets.
     fn room_admin(&self) -> Option<Arc<dyn RoomAdmin>> {
+        None
+    }
+
+    /// The same settings, keeping the provider's per-room records (e.g. Google Meet's meeting
+    /// space of each room) in `records`, a store its host shares between restarts and replicas,
+    /// instead of in this process's memory; `None` (the default) for a provider that keeps no
+    /// records, whose settings then stay as they are.
+    fn with_room_records(
+        &self,
+        _records: Arc<dyn RoomRecords>,
+    ) -> Option<Arc<dyn ProviderSettings>> {
         None
     }
 }

@@ -4,10 +4,11 @@
 use std::collections::HashMap;
 use std::error::Error as StdError;
 use std::fmt;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 
+use serde::{Deserialize, Serialize};
 use url::Url;
-use video_core::{BoxFuture, RoomName};
+use video_core::{BoxFuture, RoomName, RoomRecords};
 
 /// The longest meeting code the Meet REST API documents: 128 characters.
 const MAX_MEETING_CODE_CHARS: usize = 128;
@@ -194,6 +195,77 @@ impl SpaceDirectory for InMemorySpaceDirectory {
     }
 }
 
+/// A [`SpaceDirectory`] on its host's [`RoomRecords`] (the token server's attendance database):
+/// one record per room, the space as JSON (`name`, `meeting_uri`, `meeting_code`), the first
+/// recorded kept, so every replica and every restart hands out the same link.
+///
+/// [`GoogleMeetSettings`](crate::GoogleMeetSettings) uses it when its host gives it records
+/// (`ProviderSettings::with_room_records`).
+#[derive(Debug)]
+pub struct RecordsSpaceDirectory {
+    records: Arc<dyn RoomRecords>,
+}
+
+/// How a [`MeetingSpace`] is written in a room record.
+#[derive(Serialize, Deserialize)]
+struct SpaceRecord {
+    name: String,
+    meeting_uri: String,
+    meeting_code: String,
+}
+
+impl RecordsSpaceDirectory {
+    /// The directory on `records`.
+    pub fn new(records: Arc<dyn RoomRecords>) -> Self {
+        Self { records }
+    }
+
+    /// A record back into a space, checked as one from Google is.
+    fn decode(record: &str) -> Result<MeetingSpace, SpaceDirectoryError> {
+        let record: SpaceRecord = serde_json::from_str(record)
+            .map_err(|_| SpaceDirectoryError::new("a room record is not a meeting space's JSON"))?;
+        MeetingSpace::new(record.name, record.meeting_uri, record.meeting_code)
+            .map_err(SpaceDirectoryError::new)
+    }
+}
+
+impl SpaceDirectory for RecordsSpaceDirectory {
+    fn get<'a>(
+        &'a self,
+        room: &'a RoomName,
+    ) -> BoxFuture<'a, Result<Option<MeetingSpace>, SpaceDirectoryError>> {
+        Box::pin(async move {
+            let record = self
+                .records
+                .get(crate::provider::PROVIDER, room)
+                .await
+                .map_err(SpaceDirectoryError::new)?;
+            record.as_deref().map(Self::decode).transpose()
+        })
+    }
+
+    fn insert_if_absent<'a>(
+        &'a self,
+        room: &'a RoomName,
+        space: MeetingSpace,
+    ) -> BoxFuture<'a, Result<MeetingSpace, SpaceDirectoryError>> {
+        Box::pin(async move {
+            let record = SpaceRecord {
+                name: space.name,
+                meeting_uri: space.meeting_uri,
+                meeting_code: space.meeting_code,
+            };
+            let record = serde_json::to_string(&record).map_err(SpaceDirectoryError::new)?;
+            let kept = self
+                .records
+                .insert_if_absent(crate::provider::PROVIDER, room, record)
+                .await
+                .map_err(SpaceDirectoryError::new)?;
+            Self::decode(&kept)
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -259,6 +331,94 @@ mod tests {
             format!("{directory:?}"),
             "InMemorySpaceDirectory { rooms: 1 }"
         );
+    }
+
+    /// Room records in memory, as a host's database would keep them: the first per pair.
+    #[derive(Debug, Default)]
+    struct Records(Mutex<HashMap<(&'static str, String), String>>);
+
+    impl RoomRecords for Records {
+        fn get<'a>(
+            &'a self,
+            provider: &'static str,
+            room: &'a RoomName,
+        ) -> BoxFuture<'a, Result<Option<String>, video_core::RoomRecordsError>> {
+            let record = self
+                .0
+                .lock()
+                .unwrap()
+                .get(&(provider, room.as_str().to_owned()))
+                .cloned();
+            Box::pin(async move { Ok(record) })
+        }
+
+        fn insert_if_absent<'a>(
+            &'a self,
+            provider: &'static str,
+            room: &'a RoomName,
+            record: String,
+        ) -> BoxFuture<'a, Result<String, video_core::RoomRecordsError>> {
+            let kept = self
+                .0
+                .lock()
+                .unwrap()
+                .entry((provider, room.as_str().to_owned()))
+                .or_insert(record)
+                .clone();
+            Box::pin(async move { Ok(kept) })
+        }
+    }
+
+    #[test]
+    fn spaces_kept_in_room_records_come_back_checked() {
+        let records = Arc::new(Records::default());
+        let directory = RecordsSpaceDirectory::new(records.clone());
+        let room = RoomName::parse("physics-101").unwrap();
+        let first = MeetingSpace::new(NAME, URI, CODE).unwrap();
+        let second = MeetingSpace::new(
+            "spaces/other",
+            "https://meet.google.com/xyz-abcd-efg",
+            "xyz-abcd-efg",
+        )
+        .unwrap();
+        assert_eq!(now(directory.get(&room)).unwrap(), None);
+        assert_eq!(
+            now(directory.insert_if_absent(&room, first.clone())).unwrap(),
+            first
+        );
+        assert_eq!(
+            now(directory.insert_if_absent(&room, second)).unwrap(),
+            first,
+            "the first space recorded is kept"
+        );
+        // Another directory on the same records (another replica) finds it.
+        let replica = RecordsSpaceDirectory::new(records.clone());
+        assert_eq!(now(replica.get(&room)).unwrap(), Some(first));
+        // Under the provider's own name, as JSON.
+        let stored = records
+            .0
+            .lock()
+            .unwrap()
+            .get(&("google-meet", "physics-101".to_owned()))
+            .cloned()
+            .unwrap();
+        assert_eq!(
+            stored,
+            format!(r#"{{"name":"{NAME}","meeting_uri":"{URI}","meeting_code":"{CODE}"}}"#)
+        );
+        // A record that is not a sound space is an error, not a link handed out.
+        let bad = RoomName::parse("tampered").unwrap();
+        for record in [
+            "not json",
+            r#"{"name":"spaces/x","meeting_uri":"javascript:alert(1)","meeting_code":"x"}"#,
+        ] {
+            records
+                .0
+                .lock()
+                .unwrap()
+                .insert(("google-meet", "tampered".to_owned()), record.to_owned());
+            assert!(now(replica.get(&bad)).is_err(), "{record}");
+        }
     }
 
     #[test]

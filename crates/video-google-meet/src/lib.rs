@@ -7,7 +7,8 @@ mod provider;
 mod settings;
 
 pub use directory::{
-    InMemorySpaceDirectory, InvalidMeetingSpace, MeetingSpace, SpaceDirectory, SpaceDirectoryError,
+    InMemorySpaceDirectory, InvalidMeetingSpace, MeetingSpace, RecordsSpaceDirectory,
+    SpaceDirectory, SpaceDirectoryError,
 };
 pub use oauth::{DEFAULT_TOKEN_URI, MEET_SCOPE, TOKEN_AUDIENCE};
 pub use provider::{Endpoint, GoogleMeetError, GoogleMeetProvider};

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use url::Url;
 use video_core::config::{self, AppEnv, ConfigError, Environment};
-use video_core::{ProviderSettings, VideoProvider};
+use video_core::{ProviderSettings, RoomRecords, VideoProvider};
 
 use crate::oauth::DEFAULT_TOKEN_URI;
 use crate::{GoogleMeetProvider, InMemorySpaceDirectory, SpaceDirectory};
@@ -477,7 +477,18 @@ impl ProviderSettings for GoogleMeetSettings {
         Ok(Arc::new(self.clone().with_ticket_ttl(ttl)?))
     }
 
-    /// `VIDEO_PROVIDER`, then every `GOOGLE_MEET_*` variable as it is in effect; the key file as
+    /// The same settings with the room → space map kept in `records`
+    /// ([`RecordsSpaceDirectory`](crate::RecordsSpaceDirectory)): every replica and every restart
+    /// then hands out the same link for a room.
+    fn with_room_records(
+        &self,
+        records: Arc<dyn RoomRecords>,
+    ) -> Option<Arc<dyn ProviderSettings>> {
+        let directory = Arc::new(crate::RecordsSpaceDirectory::new(records));
+        Some(Arc::new(self.clone().with_space_directory(directory)))
+    }
+
+    /// Every `GOOGLE_MEET_*` variable as it is in effect; the key file as
     /// its path and public fields, the private key redacted.
     fn describe(&self) -> Vec<String> {
         let key_file = self.key_file.as_ref().map_or_else(

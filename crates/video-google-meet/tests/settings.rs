@@ -348,7 +348,7 @@ fn a_key_given_as_json_is_described_as_such() {
     let settings = GoogleMeetSettings::from_key_json(&json, USER).unwrap();
     assert_eq!(settings.key_file(), None);
     assert!(
-        settings.describe()[1]
+        settings.describe()[0]
             .starts_with("GOOGLE_MEET_SERVICE_ACCOUNT_KEY_FILE=[given as JSON] (client_email=")
     );
     assert_eq!(

@@ -737,8 +737,8 @@ mod tests {
         );
         let text = production.describe().join("\n");
         assert!(!text.contains(STRONG), "{text}");
+        assert!(!text.contains("VIDEO_PROVIDER"), "the server says which: {text}");
         for line in [
-            "VIDEO_PROVIDER=livekit",
             "LIVEKIT_URL=ws://video.example.edu",
             "LIVEKIT_API_KEY=APIkey",
             "LIVEKIT_API_SECRET=[REDACTED] (32 characters)",
