@@ -12,8 +12,8 @@ const ROLE_NOTES: Record<ParticipantRole, string> = {
 /**
  * The in-room view for Google Meet, which cannot run inside this page: the meeting's link as the
  * call to action, opened in a new tab (`noopener noreferrer`: Meet's tab gets no handle on this
- * page and no referrer), and plain words on what this page does not do. Never an iframe: Meet
- * refuses to be framed, and the participant's Google sign-in belongs in Meet's own tab.
+ * page and no referrer), and plain words on what this page does not do. Never an iframe: Meet is
+ * not embeddable, and the participant's Google sign-in belongs in Meet's own tab.
  */
 export function GoogleMeetStage({
   meeting,

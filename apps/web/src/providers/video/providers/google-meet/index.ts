@@ -101,8 +101,8 @@ function refusePublish(options: JoinOptions | undefined): void {
  *   server create the room's Meet space (once per room); the handle holds the link.
  * - `joinRoom(handleOrRequest)` and `connect(ticket)` resolve once the link is in hand (a
  *   handle's ticket is renewed when about to expire, as for Daily and Twilio) and set
- *   {@link meeting}. They open nothing: a tab opened after a network round trip is what popup
- *   blockers stop, so the page offers the link for the participant to click. They reject a
+ *   {@link meeting}. They open nothing: a tab opened after a network round trip may be stopped
+ *   by a popup blocker, so the page offers the link for the participant to click. They reject a
  *   `publish` that turns a device on ({@link OperationNotSupportedError}); absent, nothing is
  *   published, whatever the role. `connect()` checks its ticket as `parseJoinTicket` does (an
  *   empty token, an `https:` link; else {@link TokenResponseInvalidError} `invalid_response`).
