@@ -14,7 +14,8 @@ if (root === null) {
 
 // The page is served by the token server, so the token endpoint is on the same origin ('').
 // VITE_TOKEN_ENDPOINT_BASE_URL points a build at another origin; VITE_VIDEO_PROVIDER picks the
-// provider: `livekit` (the default), `daily` or `twilio`.
+// provider: `livekit` (the default), `daily`, `twilio` or `google-meet` (which shows the meeting's
+// link, to open in a new tab).
 const provider = createVideoProvider(import.meta.env.VITE_VIDEO_PROVIDER ?? 'livekit', {
   tokenEndpoint: { baseUrl: import.meta.env.VITE_TOKEN_ENDPOINT_BASE_URL ?? '' },
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { readInitialForm } from './App';
+import { readInitialForm, viewHint } from './App';
 
 describe('readInitialForm', () => {
   it.each([
@@ -21,5 +21,28 @@ describe('readInitialForm', () => {
       user: 'guest-7',
       displayName: 'Grace H',
     });
+  });
+});
+
+describe('viewHint', () => {
+  it('keeps the hints of the providers that run in the page', () => {
+    for (const provider of ['livekit', 'daily', 'twilio'] as const) {
+      expect(viewHint('instructor', provider)).toBe(
+        'Starts the room as its host (instructor): you can publish and manage the room.',
+      );
+      expect(viewHint('viewer', provider)).toBe(
+        'Watches the room as a viewer: you see and hear the session, and publish nothing.',
+      );
+    }
+  });
+
+  it.each([
+    ['instructor', 'this page cannot manage the room'],
+    ['student', 'you join with your Google account'],
+    ['viewer', 'Meet does not enforce the viewer role'],
+  ] as const)("says what Google Meet's %s gets: a link to open in a new tab", (view, says) => {
+    const hint = viewHint(view, 'google-meet');
+    expect(hint).toContain("Gets the room's Google Meet link, to open in a new tab");
+    expect(hint).toContain(says);
   });
 });

@@ -1,10 +1,18 @@
 import { useCallback, useEffect, useState, useSyncExternalStore, type FormEvent } from 'react';
 
-import { hasMediaTracks, LiveKitVideoProvider, RoomConnectionError, type VideoProvider } from '../providers/video';
+import {
+  GoogleMeetVideoProvider,
+  hasMediaTracks,
+  LiveKitVideoProvider,
+  RoomConnectionError,
+  type VideoProvider,
+  type VideoProviderName,
+} from '../providers/video';
 import { AttendancePanel } from '../attendance/AttendancePanel';
 import { ParticipantsPanel } from '../moderation/ParticipantsPanel';
 import { describeSessionEnd } from './describe-error';
 import { ErrorMessage } from './ErrorMessage';
+import { GoogleMeetStage } from './GoogleMeetStage';
 import { LiveKitStage } from './LiveKitStage';
 import { MediaStage } from './MediaStage';
 
@@ -34,6 +42,20 @@ const VIEW_LABELS: Record<View, { readonly tab: string; readonly submit: string;
   },
 };
 
+/** The hints for Google Meet, which runs in its own tab and enforces no role. */
+const GOOGLE_MEET_HINTS: Record<View, string> = {
+  instructor:
+    "Gets the room's Google Meet link, to open in a new tab. Meet's host controls are the meeting organizer's: " +
+    'this page cannot manage the room.',
+  student: "Gets the room's Google Meet link, to open in a new tab: you join with your Google account.",
+  viewer: "Gets the room's Google Meet link, to open in a new tab. Meet does not enforce the viewer role.",
+};
+
+/** The form's hint for `view` with the provider called `provider`. */
+export function viewHint(view: View, provider: VideoProviderName): string {
+  return provider === 'google-meet' ? GOOGLE_MEET_HINTS[view] : VIEW_LABELS[view].hint;
+}
+
 /** The form's fields. */
 export interface SessionForm {
   readonly view: View;
@@ -59,6 +81,11 @@ export function readInitialForm(search: string): SessionForm {
 function useProviderState(provider: VideoProvider) {
   const subscribe = useCallback(
     (onChange: () => void) => {
+      // Google Meet's provider never changes state (the page never connects) and refuses the
+      // participant events, which happen in Meet's tab: there is nothing to subscribe to.
+      if (provider instanceof GoogleMeetVideoProvider) {
+        return () => undefined;
+      }
       const unsubscribe = [
         provider.on('connectionStateChanged', onChange),
         provider.on('participantJoined', onChange),
@@ -94,6 +121,9 @@ export function App({ provider, initial }: { provider: VideoProvider; initial: S
   const { connectionState, participants, publishSources, disconnectReason } = useProviderState(provider);
 
   useEffect(() => {
+    if (provider instanceof GoogleMeetVideoProvider) {
+      return undefined; // No media and no publish permission in the page (see useProviderState).
+    }
     const unsubscribe = [
       provider.on('localMediaError', (mediaError) => {
         setNotice(`${mediaError.message} (${mediaError.code})`);
@@ -109,9 +139,11 @@ export function App({ provider, initial }: { provider: VideoProvider; initial: S
     return () => unsubscribe.forEach((off) => off());
   }, [provider]);
 
+  // Google Meet's session runs in its own tab: this page only holds its link.
+  const meeting = provider instanceof GoogleMeetVideoProvider ? provider.meeting : undefined;
   // The session ended without the user leaving: the host removed them or ended it for everyone,
-  // or the connection was lost.
-  const ended = phase === 'in-room' && connectionState === 'disconnected';
+  // or the connection was lost. (A Meet page is never connected, and never learns of an end.)
+  const ended = phase === 'in-room' && connectionState === 'disconnected' && meeting === undefined;
   const shownNotice = notice ?? (ended ? describeSessionEnd(disconnectReason, endedByMe) : undefined);
 
   const instructor = form.view === 'instructor';
@@ -153,7 +185,11 @@ export function App({ provider, initial }: { provider: VideoProvider; initial: S
 
   async function leave() {
     setPhase('idle');
-    setNotice('You left the live session.');
+    setNotice(
+      meeting === undefined
+        ? 'You left the live session.'
+        : "This page no longer shows the meeting's link. If the meeting is open in Google Meet, leave it there.",
+    );
     await provider.leaveRoom();
   }
 
@@ -184,11 +220,18 @@ export function App({ provider, initial }: { provider: VideoProvider; initial: S
       <header className="app-header">
         <h1>OpenConnect Video</h1>
         <p>
-          Live session · <span data-testid="connection-state">{connectionState}</span>
+          Live session ·{' '}
+          {meeting === undefined ? (
+            <span data-testid="connection-state">{connectionState}</span>
+          ) : (
+            'in Google Meet, in another tab'
+          )}
         </p>
       </header>
 
-      {phase === 'in-room' && !ended ? (
+      {phase === 'in-room' && meeting !== undefined ? (
+        <GoogleMeetStage meeting={meeting} instructor={instructor} onLeave={() => void leave()} />
+      ) : phase === 'in-room' && !ended ? (
         <section className="session" aria-label="Live session">
           <div className="session-bar">
             <h2>{form.room}</h2>
@@ -290,7 +333,7 @@ export function App({ provider, initial }: { provider: VideoProvider; initial: S
               {phase === 'joining' ? 'Connecting…' : VIEW_LABELS[form.view].submit}
             </button>
           </form>
-          <p className="hint">{VIEW_LABELS[form.view].hint}</p>
+          <p className="hint">{viewHint(form.view, provider.name)}</p>
           <ErrorMessage error={error} />
         </section>
       )}

@@ -4,6 +4,7 @@ import {
   JoinTicketExpiredError,
   JoinTicketProviderMismatchError,
   LocalMediaError,
+  OperationNotSupportedError,
   RoomAdminForbiddenError,
   RoomAdminNotFoundError,
   RoomAdminNotSupportedError,
@@ -26,6 +27,8 @@ const SIGNING_KEYS: Record<VideoProviderName, string> = {
   twilio:
     "the Twilio account's API key (the token server's TWILIO_ACCOUNT_SID, TWILIO_API_KEY_SID and " +
     'TWILIO_API_KEY_SECRET must be that account\'s)',
+  // Never shown: Meet's provider connects to no video server, so nothing refuses a token of ours.
+  'google-meet': 'no key of ours (a Google Meet link carries no token: Meet admits people by their Google account)',
 };
 
 /** What the page's error area shows for one error. */
@@ -104,6 +107,9 @@ export function describeError(error: unknown): ErrorDescription {
   }
   if (error instanceof RoomConnectionError) {
     return { ...base, title: 'Cannot connect to the video server', status: error.status };
+  }
+  if (error instanceof OperationNotSupportedError) {
+    return { ...base, title: 'Not available with this video provider' };
   }
   if (error instanceof LocalMediaError) {
     return { ...base, title: error.source === 'camera' ? 'Camera unavailable' : 'Microphone unavailable' };

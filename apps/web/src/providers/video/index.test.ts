@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import {
   DailyVideoProvider,
+  GoogleMeetVideoProvider,
   LiveKitVideoProvider,
   TwilioVideoProvider,
   UnknownVideoProviderError,
@@ -21,6 +22,7 @@ describe('createVideoProvider', () => {
   it.each([
     ['daily', DailyVideoProvider],
     ['twilio', TwilioVideoProvider],
+    ['google-meet', GoogleMeetVideoProvider],
   ] as const)('creates the %s provider, disconnected', (name, type) => {
     const provider = createVideoProvider(name, { tokenEndpoint: { baseUrl: 'https://video.example.edu' } });
     expect(provider).toBeInstanceOf(type);
@@ -30,14 +32,15 @@ describe('createVideoProvider', () => {
   });
 
   it('lists the names it knows', () => {
-    expect(VIDEO_PROVIDER_NAMES).toEqual(['livekit', 'daily', 'twilio']);
+    expect(VIDEO_PROVIDER_NAMES).toEqual(['livekit', 'daily', 'twilio', 'google-meet']);
     expect(isVideoProviderName('livekit')).toBe(true);
     expect(isVideoProviderName('daily')).toBe(true);
     expect(isVideoProviderName('twilio')).toBe(true);
+    expect(isVideoProviderName('google-meet')).toBe(true);
     expect(isVideoProviderName('toString')).toBe(false);
   });
 
-  it.each(['zoom', 'LiveKit', '', 'constructor'])('refuses the unknown name %j with a typed error', (name) => {
+  it.each(['zoom', 'LiveKit', '', 'constructor', 'google_meet', 'meet'])('refuses the unknown name %j with a typed error', (name) => {
     let caught: unknown;
     try {
       createVideoProvider(name);

@@ -6,6 +6,7 @@
  */
 
 import { DailyVideoProvider, type DailyVideoProviderOptions } from './providers/daily';
+import { GoogleMeetVideoProvider, type GoogleMeetVideoProviderOptions } from './providers/google-meet';
 import { LiveKitVideoProvider, type LiveKitVideoProviderOptions } from './providers/livekit';
 import { TwilioVideoProvider, type TwilioVideoProviderOptions } from './providers/twilio';
 import { UnknownVideoProviderError, type VideoProvider, type VideoProviderName } from './types';
@@ -30,6 +31,11 @@ export { ROOMS_PATH, RoomAdminClient, parseParticipant, parseRoom, parseTrack } 
 export { LiveKitVideoProvider, type LiveKitVideoProviderOptions } from './providers/livekit';
 export { DailyVideoProvider, type DailyVideoProviderOptions } from './providers/daily';
 export { TwilioVideoProvider, TWILIO_PUBLISH_SOURCES, type TwilioVideoProviderOptions } from './providers/twilio';
+export {
+  GoogleMeetVideoProvider,
+  type GoogleMeetMeeting,
+  type GoogleMeetVideoProviderOptions,
+} from './providers/google-meet';
 export { DEFAULT_TICKET_RENEWAL_MARGIN_MS, type SessionProviderOptions } from './session-provider';
 
 /** The options each provider takes, by name. */
@@ -37,6 +43,7 @@ export interface VideoProviderOptionsByName {
   livekit: LiveKitVideoProviderOptions;
   daily: DailyVideoProviderOptions;
   twilio: TwilioVideoProviderOptions;
+  'google-meet': GoogleMeetVideoProviderOptions;
 }
 
 /** What {@link createVideoProvider} returns for each name. */
@@ -44,12 +51,14 @@ export interface VideoProviderByName {
   livekit: LiveKitVideoProvider;
   daily: DailyVideoProvider;
   twilio: TwilioVideoProvider;
+  'google-meet': GoogleMeetVideoProvider;
 }
 
 const FACTORIES: { [N in VideoProviderName]: (options?: VideoProviderOptionsByName[N]) => VideoProviderByName[N] } = {
   livekit: (options) => new LiveKitVideoProvider(options),
   daily: (options) => new DailyVideoProvider(options),
   twilio: (options) => new TwilioVideoProvider(options),
+  'google-meet': (options) => new GoogleMeetVideoProvider(options),
 };
 
 /** The provider names {@link createVideoProvider} accepts. */
@@ -62,7 +71,7 @@ export function isVideoProviderName(name: string): name is VideoProviderName {
 
 /**
  * Creates the provider called `name` (as in the server's `VIDEO_PROVIDER`: `livekit`, `daily`,
- * `twilio`).
+ * `twilio`, `google-meet`).
  * Throws {@link UnknownVideoProviderError} (code `unknown_provider`) for any other name, so a
  * name read from configuration fails clearly.
  */

@@ -82,7 +82,8 @@ export function messageOf(error: unknown): string {
   return String(error);
 }
 
-function isRoomHandle(target: RoomHandle | JoinRequest): target is RoomHandle {
+/** Whether `target` is a handle from `createRoom()` rather than a request. */
+export function isRoomHandle(target: RoomHandle | JoinRequest): target is RoomHandle {
   return 'ticket' in target && 'provider' in target;
 }
 

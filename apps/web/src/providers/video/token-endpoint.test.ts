@@ -60,8 +60,52 @@ describe('parseJoinTicket and the provider field', () => {
     });
   });
 
+  it("accepts Google Meet's empty token with an https link, and the empty token only for Meet", () => {
+    const meet = wire({ provider: 'google-meet', token: '', url: 'https://meet.google.com/abc-mnop-xyz' });
+    expect(parseJoinTicket(meet, 'google-meet')).toEqual({
+      provider: 'google-meet',
+      token: '',
+      url: 'https://meet.google.com/abc-mnop-xyz',
+      identity: 'ada',
+      room: 'physics-101',
+      expiresAt: new Date(EXPIRES_AT),
+    });
+    expect(parseJoinTicket(meet).provider).toBe('google-meet');
+    // Every other provider's empty token stays invalid, as before.
+    for (const [provider, url] of [
+      [undefined, 'wss://video.example.edu'],
+      ['livekit', 'wss://video.example.edu'],
+      ['daily', 'https://example.daily.co/physics-101'],
+      ['twilio', ''],
+    ] as const) {
+      const error = caught(() => parseJoinTicket(wire({ provider, url, token: '' })));
+      expect(error, String(provider)).toBeInstanceOf(TokenResponseInvalidError);
+      expect(error, String(provider)).toMatchObject({ code: 'invalid_response' });
+      expect((error as Error).message, String(provider)).toContain('"token"');
+    }
+  });
+
+  it.each([
+    ['an http link', { url: 'http://meet.google.com/abc-mnop-xyz' }, 'https: link'],
+    ['a javascript: url', { url: 'javascript:alert(1)' }, 'https: link'],
+    ['a relative link', { url: '/abc-mnop-xyz' }, 'https: link'],
+    ['a link without the scheme', { url: 'meet.google.com/abc-mnop-xyz' }, 'https: link'],
+    ['an empty url', { url: '' }, '"url"'],
+    ['a token', { token: 'eyJ.claims.signature' }, 'empty "token"'],
+    ['no token at all', { token: undefined }, '"token"'],
+    ['a null token', { token: null }, '"token"'],
+  ])('refuses a Google Meet ticket with %s (invalid_response)', (_case, overrides, mentions) => {
+    const body = wire({ provider: 'google-meet', token: '', url: 'https://meet.google.com/abc-mnop-xyz', ...overrides });
+    const error = caught(() => parseJoinTicket(body, 'google-meet'));
+    expect(error).toBeInstanceOf(TokenResponseInvalidError);
+    expect(error).toMatchObject({ name: 'TokenResponseInvalidError', code: 'invalid_response' });
+    expect((error as Error).message).toContain(mentions);
+  });
+
   it.each([
     ['a ticket for LiveKit (no provider) asked by Daily', wire(), 'daily', 'livekit'],
+    ['a Google Meet ticket asked by Daily', wire({ provider: 'google-meet', token: '' }), 'daily', 'google-meet'],
+    ['a LiveKit ticket asked by Google Meet', wire({ provider: 'livekit' }), 'google-meet', 'livekit'],
     ['a Twilio ticket asked by Daily', wire({ provider: 'twilio', url: '' }), 'daily', 'twilio'],
     ['a Daily ticket asked by LiveKit', wire({ provider: 'daily' }), 'livekit', 'daily'],
     ['a provider this page does not know', wire({ provider: 'zoom' }), 'twilio', 'zoom'],

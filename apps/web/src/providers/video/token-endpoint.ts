@@ -50,19 +50,44 @@ interface JoinTicketWire {
 }
 
 /** The providers a ticket may name; a `Record` so that a new {@link VideoProviderName} must be added here. */
-const TICKET_PROVIDERS: Record<VideoProviderName, true> = { livekit: true, daily: true, twilio: true };
+const TICKET_PROVIDERS: Record<VideoProviderName, true> = { livekit: true, daily: true, twilio: true, 'google-meet': true };
 
 function isTicketProvider(name: string): name is VideoProviderName {
   return Object.hasOwn(TICKET_PROVIDERS, name);
+}
+
+/** Whether `value` is an absolute `https:` URL, as read by the WHATWG URL parser. */
+export function isHttpsUrl(value: string): boolean {
+  try {
+    return new URL(value).protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Why a Google Meet ticket's `token` and `url` are not usable, or `undefined` when they are: the
+ * token must be `""` (a Meet link needs none) and the url an `https:` link, the only kind the page
+ * may put behind "Open Google Meet" (never `javascript:`, `http:` or a relative path).
+ */
+export function brokenMeetTicketRule(token: string, url: string): string | undefined {
+  if (token !== '') {
+    return 'a Google Meet ticket must have an empty "token"';
+  }
+  if (!isHttpsUrl(url)) {
+    return 'a Google Meet ticket\'s "url" must be an https: link';
+  }
+  return undefined;
 }
 
 /**
  * Maps the token endpoint's 200 body to a {@link JoinTicket}.
  *
  * `token`, `identity`, `room` and `expires_at` must be non-empty strings; `url` too, except for
- * Twilio, whose SDK connects with the token alone (its `url` is `""`). `provider` is optional
- * (absent: `livekit`, as from a server that serves LiveKit only) and, when present, a non-empty
- * string.
+ * Twilio, whose SDK connects with the token alone (its `url` is `""`). Google Meet's ticket is
+ * the meeting link: its `token` must be `""` and its `url` an `https:` link. `provider` is
+ * optional (absent: `livekit`, as from a server that serves LiveKit only) and, when present, a
+ * non-empty string.
  *
  * Throws a {@link TokenResponseInvalidError} (code `invalid_response`) naming the first field
  * that is missing or has the wrong type, an `expires_at` that is not a timestamp, or a provider
@@ -81,7 +106,7 @@ export function parseJoinTicket(body: unknown, expected?: VideoProviderName): Jo
   const fields = ['token', 'url', 'identity', 'room', 'expires_at'] as const;
   for (const field of fields) {
     const value = body[field];
-    const mayBeEmpty = field === 'url' && provider === 'twilio';
+    const mayBeEmpty = (field === 'url' && provider === 'twilio') || (field === 'token' && provider === 'google-meet');
     if (typeof value !== 'string' || (value.length === 0 && !mayBeEmpty)) {
       throw new TokenResponseInvalidError(
         'invalid_response',
@@ -99,6 +124,10 @@ export function parseJoinTicket(body: unknown, expected?: VideoProviderName): Jo
     );
   }
   const wire = body as unknown as JoinTicketWire;
+  const meetRule = provider === 'google-meet' ? brokenMeetTicketRule(wire.token, wire.url) : undefined;
+  if (meetRule !== undefined) {
+    throw new TokenResponseInvalidError('invalid_response', `The token server's answer is not usable: ${meetRule}`);
+  }
   const expiresAt = new Date(wire.expires_at);
   if (Number.isNaN(expiresAt.getTime())) {
     throw new TokenResponseInvalidError(

@@ -9,7 +9,7 @@
  */
 
 /** The names of the providers `createVideoProvider()` knows, as in the server's `VIDEO_PROVIDER`. */
-export type VideoProviderName = 'livekit' | 'daily' | 'twilio';
+export type VideoProviderName = 'livekit' | 'daily' | 'twilio' | 'google-meet';
 
 /**
  * What a participant may do in a room; the token server turns it into permissions.
@@ -46,11 +46,16 @@ export interface JoinTicket {
    * provider refuses a ticket for another one ({@link JoinTicketProviderMismatchError}).
    */
   readonly provider?: VideoProviderName;
-  /** The signed access token; a credential, never log it. */
+  /**
+   * The signed access token; a credential, never log it. Empty for Google Meet, whose link needs
+   * no token (Meet knows participants by their Google account).
+   */
   readonly token: string;
   /**
    * Where to connect: LiveKit's media server (`wss://video.example.edu`), Daily's room URL
-   * (`https://{domain}.daily.co/{room}`); empty for Twilio, whose SDK connects with the token alone.
+   * (`https://{domain}.daily.co/{room}`), Google Meet's meeting link
+   * (`https://meet.google.com/abc-mnop-xyz`, always `https:`); empty for Twilio, whose SDK
+   * connects with the token alone.
    */
   readonly url: string;
   /** The identity the token was issued to. */
@@ -95,6 +100,8 @@ export interface JoinOptions {
    * Local media to start publishing after the connection is up. Defaults to camera and
    * microphone, except for the `viewer` role, which publishes nothing. Failures (no device,
    * permission refused) do not fail the join: they are reported as `localMediaError` events.
+   * Google Meet publishes nothing from the page: a `publish` that turns a device on makes its
+   * join reject with {@link OperationNotSupportedError}.
    */
   readonly publish?: PublishOptions;
 }
@@ -207,6 +214,11 @@ export type VideoProviderListener<E extends VideoProviderEventName> = (
  * A video vendor behind one contract, so the LMS can start and join live sessions without
  * knowing which vendor serves them. One provider instance holds at most one room connection.
  *
+ * Google Meet's provider is the exception to "connection": Meet cannot run inside the page, so
+ * its join hands over the meeting's link and the page never connects (its state stays
+ * `disconnected`); what cannot exist without media in the page rejects or throws
+ * {@link OperationNotSupportedError}. See `GoogleMeetVideoProvider`.
+ *
  * Every promise rejects only with a {@link VideoProviderError} subclass, so callers can switch
  * on `error.name` / `error.code` and show `error.message` to the user.
  *
@@ -281,6 +293,9 @@ export interface VideoProvider extends RoomAdmin {
    * viewer to speak: `true` turns a device on, `false` off, absent leaves it as it is. Resolves
    * once done; failures (no device, permission refused, not allowed to publish) are
    * `localMediaError` events, as after a join. Resolves at once when not connected.
+   *
+   * Rejects with {@link OperationNotSupportedError} for a provider whose sessions run outside
+   * the page (Google Meet), which has no local media to publish.
    */
   publishLocalMedia(publish: PublishOptions): Promise<void>;
 
@@ -293,6 +308,10 @@ export interface VideoProvider extends RoomAdmin {
   /**
    * Subscribes to an event. Returns a function that removes the listener. Listeners are called
    * synchronously, in subscription order; an exception in one does not reach the others.
+   *
+   * Throws {@link OperationNotSupportedError} for an event the provider can never see: Google
+   * Meet's provider refuses the participant events (`participantJoined`, `participantLeft`,
+   * `participantUpdated`, `publishSourcesChanged`), which happen in Meet's tab, not in the page.
    */
   on<E extends VideoProviderEventName>(event: E, listener: VideoProviderListener<E>): () => void;
 }
@@ -653,6 +672,26 @@ export class UnknownVideoProviderError extends VideoProviderError {
   constructor(providerName: string, known: readonly string[]) {
     super('unknown_provider', `Unknown video provider "${providerName}"; known: ${known.join(', ')}`);
     this.providerName = providerName;
+  }
+}
+
+/**
+ * The provider cannot do this at all (code `not_supported`), whatever its state: e.g. publishing
+ * local media, or hearing of participants, with Google Meet, whose sessions run in Meet's own tab
+ * rather than in the page. Not a room administration 501, which is {@link RoomAdminNotSupportedError}.
+ */
+export class OperationNotSupportedError extends VideoProviderError {
+  override readonly name = 'OperationNotSupportedError';
+  declare readonly code: 'not_supported';
+  /** The provider that cannot do it. */
+  readonly provider: VideoProviderName;
+  /** What was asked, e.g. `publishLocalMedia` or `on('participantJoined')`. */
+  readonly operation: string;
+
+  constructor(provider: VideoProviderName, operation: string, message: string) {
+    super('not_supported', message);
+    this.provider = provider;
+    this.operation = operation;
   }
 }
 
