@@ -737,7 +737,10 @@ mod tests {
         );
         let text = production.describe().join("\n");
         assert!(!text.contains(STRONG), "{text}");
-        assert!(!text.contains("VIDEO_PROVIDER"), "the server says which: {text}");
+        assert!(
+            !text.contains("VIDEO_PROVIDER"),
+            "the server says which: {text}"
+        );
         for line in [
             "LIVEKIT_URL=ws://video.example.edu",
             "LIVEKIT_API_KEY=APIkey",

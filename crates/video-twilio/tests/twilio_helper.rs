@@ -8,9 +8,10 @@
 //! (`CI` set), where it fails: there, the check must run.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::Write as _;
+#[path = "../../../tests/support/python_helper.rs"]
+mod python_helper;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -80,14 +81,18 @@ fn compare(report: &Value, identity: &str, room: &str) {
 
     // The same claims, plus `iat`, which the Python helper leaves out and Twilio's Node.js helper
     // writes (its JWT library adds it).
-    let mut helper_keys = keys(&helper["claims"]);
+    let mut helper_keys = python_helper::keys(&helper["claims"]);
     assert!(
         !helper_keys.contains(&"iat".to_owned()),
         "the Python helper now writes iat: drop this exception ({versions})"
     );
     helper_keys.push("iat".to_owned());
     helper_keys.sort();
-    assert_eq!(keys(ours), helper_keys, "claim names ({versions})");
+    assert_eq!(
+        python_helper::keys(ours),
+        helper_keys,
+        "claim names ({versions})"
+    );
 
     // The same values, except the times.
     for claim in ["iss", "sub", "grants"] {
@@ -121,82 +126,17 @@ fn compare(report: &Value, identity: &str, room: &str) {
     assert_eq!(report["ours_wrong_secret"], "InvalidSignatureError");
 }
 
-fn keys(object: &Value) -> Vec<String> {
-    let mut keys: Vec<String> = object.as_object().unwrap().keys().cloned().collect();
-    keys.sort();
-    keys
-}
-
 fn run_helper(python: &Path, input: &Value) -> Value {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/twilio_helper.py");
-    let mut child = Command::new(python)
-        .arg(&script)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.to_string().as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
-    assert!(
-        output.status.success(),
-        "{} failed: {}",
-        script.display(),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).unwrap()
+    python_helper::run_script(python, &script, input)
 }
 
-/// The venv's Python, with the pinned packages installed (once per target directory); `None`
-/// (after saying why) when they cannot be installed here and this is not CI.
+/// The venv's Python, with the pinned packages installed; `None` when they cannot be (not CI).
 fn helper_python() -> Option<PathBuf> {
-    let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("twilio-helper-venv");
-    let python = venv.join("bin/python");
-    let marker = venv.join(format!("installed {}", PACKAGES.join(" ")));
-    if marker.exists() {
-        return Some(python);
-    }
-    let steps: [(&str, Vec<&str>); 2] = [
-        ("python3", vec!["-m", "venv", "--clear", path_str(&venv)]),
-        (
-            path_str(&python),
-            [
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-            ]
-            .into_iter()
-            .chain(PACKAGES)
-            .collect(),
-        ),
-    ];
-    for (program, args) in steps {
-        let failure = match Command::new(program).args(&args).output() {
-            Ok(output) if output.status.success() => continue,
-            Ok(output) => String::from_utf8_lossy(&output.stderr).into_owned(),
-            Err(error) => error.to_string(),
-        };
-        let message = format!(
-            "cannot install Twilio's helper library ({}) into {}: `{program} {}` failed: {failure}",
-            PACKAGES.join(", "),
-            venv.display(),
-            args.join(" ")
-        );
-        assert!(std::env::var_os("CI").is_none(), "{message}");
-        eprintln!("SKIPPED the comparison with Twilio's helper library: {message}");
-        return None;
-    }
-    std::fs::write(&marker, b"").unwrap();
-    Some(python)
-}
-
-fn path_str(path: &Path) -> &str {
-    path.to_str().expect("target directory paths are UTF-8")
+    python_helper::venv_python(
+        env!("CARGO_TARGET_TMPDIR"),
+        "twilio-helper-venv",
+        &PACKAGES,
+        "Twilio's helper library",
+    )
 }
