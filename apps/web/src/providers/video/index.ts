@@ -27,7 +27,7 @@ export {
   type HeadersSource,
   type TokenServerOptions,
 } from './token-server-http';
-export { ROOMS_PATH, RoomAdminClient, parseParticipant, parseRoom, parseTrack } from './room-admin';
+export { ROOMS_PATH, RoomAdminClient, RoomAdminRoutes, parseParticipant, parseRoom, parseTrack } from './room-admin';
 export { LiveKitVideoProvider, type LiveKitVideoProviderOptions } from './providers/livekit';
 export { DailyVideoProvider, type DailyVideoProviderOptions } from './providers/daily';
 export { TwilioVideoProvider, TWILIO_PUBLISH_SOURCES, type TwilioVideoProviderOptions } from './providers/twilio';

@@ -285,3 +285,52 @@ export class RoomAdminClient implements RoomAdmin {
     throw this.#http.unexpectedStatus(status);
   }
 }
+
+/**
+ * The room administration of a {@link VideoProvider}: every {@link RoomAdmin} method forwarded to
+ * the token server's routes through one {@link RoomAdminClient} (with `provider=<name>` when the
+ * client was made with one). The providers extend it, so the forwarding is written once.
+ */
+export abstract class RoomAdminRoutes implements RoomAdmin {
+  readonly #admin: RoomAdminClient;
+
+  protected constructor(admin: RoomAdminClient) {
+    this.#admin = admin;
+  }
+
+  openRoom(name: string, options?: RoomOptions): Promise<RoomInfo> {
+    return this.#admin.openRoom(name, options);
+  }
+
+  listRooms(): Promise<RoomInfo[]> {
+    return this.#admin.listRooms();
+  }
+
+  getRoom(name: string): Promise<RoomInfo> {
+    return this.#admin.getRoom(name);
+  }
+
+  endRoom(name: string): Promise<void> {
+    return this.#admin.endRoom(name);
+  }
+
+  listParticipants(room: string): Promise<ParticipantDetails[]> {
+    return this.#admin.listParticipants(room);
+  }
+
+  getParticipant(room: string, identity: string): Promise<ParticipantDetails> {
+    return this.#admin.getParticipant(room, identity);
+  }
+
+  removeParticipant(room: string, identity: string): Promise<void> {
+    return this.#admin.removeParticipant(room, identity);
+  }
+
+  muteTrack(room: string, identity: string, trackId: string, muted: boolean): Promise<TrackInfo> {
+    return this.#admin.muteTrack(room, identity, trackId, muted);
+  }
+
+  setPublishSources(room: string, identity: string, sources: readonly TrackSource[]): Promise<ParticipantDetails> {
+    return this.#admin.setPublishSources(room, identity, sources);
+  }
+}

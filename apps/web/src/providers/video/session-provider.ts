@@ -11,7 +11,7 @@
 
 import { VideoProviderEmitter } from './events';
 import { checkName } from './names';
-import { RoomAdminClient } from './room-admin';
+import { RoomAdminClient, RoomAdminRoutes } from './room-admin';
 import { TokenEndpoint, assertTicketUsable, type TokenEndpointOptions } from './token-endpoint';
 import {
   LocalMediaError,
@@ -23,14 +23,10 @@ import {
   type JoinRequest,
   type JoinTicket,
   type LocalMediaSource,
-  type ParticipantDetails,
   type ParticipantInfo,
   type ParticipantRole,
   type PublishOptions,
   type RoomHandle,
-  type RoomInfo,
-  type RoomOptions,
-  type TrackInfo,
   type TrackSource,
   type VideoProvider,
   type VideoProviderEventName,
@@ -101,11 +97,10 @@ export function publishFor(role: ParticipantRole, options: JoinOptions | undefin
  * what its SDK says through the protected methods, each of which ignores a session that is no
  * longer the current one.
  */
-export abstract class SessionVideoProvider<S extends object> implements VideoProvider {
+export abstract class SessionVideoProvider<S extends object> extends RoomAdminRoutes implements VideoProvider {
   abstract readonly name: VideoProviderName;
 
   readonly #tokens: TokenEndpoint;
-  readonly #admin: RoomAdminClient;
   readonly #renewalMarginMs: number;
   readonly #emitter = new VideoProviderEmitter();
 
@@ -123,8 +118,8 @@ export abstract class SessionVideoProvider<S extends object> implements VideoPro
   #endedWhileConnecting: DisconnectReason | undefined;
 
   protected constructor(name: VideoProviderName, options: SessionProviderOptions) {
+    super(new RoomAdminClient(options.tokenEndpoint, name));
     this.#tokens = new TokenEndpoint(options.tokenEndpoint, { name, sendParameter: true });
-    this.#admin = new RoomAdminClient(options.tokenEndpoint, name);
     this.#renewalMarginMs = options.ticketRenewalMarginMs ?? DEFAULT_TICKET_RENEWAL_MARGIN_MS;
   }
 
@@ -253,43 +248,6 @@ export abstract class SessionVideoProvider<S extends object> implements VideoPro
     await this.#teardown(session, 'left');
   }
 
-  // Room administration: the token server's routes, with `provider=<name>`.
-
-  openRoom(name: string, options?: RoomOptions): Promise<RoomInfo> {
-    return this.#admin.openRoom(name, options);
-  }
-
-  listRooms(): Promise<RoomInfo[]> {
-    return this.#admin.listRooms();
-  }
-
-  getRoom(name: string): Promise<RoomInfo> {
-    return this.#admin.getRoom(name);
-  }
-
-  endRoom(name: string): Promise<void> {
-    return this.#admin.endRoom(name);
-  }
-
-  listParticipants(room: string): Promise<ParticipantDetails[]> {
-    return this.#admin.listParticipants(room);
-  }
-
-  getParticipant(room: string, identity: string): Promise<ParticipantDetails> {
-    return this.#admin.getParticipant(room, identity);
-  }
-
-  removeParticipant(room: string, identity: string): Promise<void> {
-    return this.#admin.removeParticipant(room, identity);
-  }
-
-  muteTrack(room: string, identity: string, trackId: string, muted: boolean): Promise<TrackInfo> {
-    return this.#admin.muteTrack(room, identity, trackId, muted);
-  }
-
-  setPublishSources(room: string, identity: string, sources: readonly TrackSource[]): Promise<ParticipantDetails> {
-    return this.#admin.setPublishSources(room, identity, sources);
-  }
 
   // What the vendor's event handlers report.
 

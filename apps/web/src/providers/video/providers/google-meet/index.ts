@@ -13,7 +13,7 @@
  */
 
 import { checkName } from '../../names';
-import { RoomAdminClient } from '../../room-admin';
+import { RoomAdminClient, RoomAdminRoutes } from '../../room-admin';
 import { DEFAULT_TICKET_RENEWAL_MARGIN_MS, isRoomHandle, type SessionProviderOptions } from '../../session-provider';
 import { assertTicketUsable, brokenMeetTicketRule, TokenEndpoint } from '../../token-endpoint';
 import {
@@ -26,14 +26,10 @@ import {
   type JoinOptions,
   type JoinRequest,
   type JoinTicket,
-  type ParticipantDetails,
   type ParticipantInfo,
   type ParticipantRole,
   type PublishOptions,
   type RoomHandle,
-  type RoomInfo,
-  type RoomOptions,
-  type TrackInfo,
   type TrackSource,
   type VideoProvider,
   type VideoProviderEventName,
@@ -118,11 +114,10 @@ function refusePublish(options: JoinOptions | undefined): void {
  * - Room administration goes to the token server (`/api/video/rooms?provider=google-meet`),
  *   which has none for Google Meet and answers 501: {@link RoomAdminNotSupportedError}.
  */
-export class GoogleMeetVideoProvider implements VideoProvider {
+export class GoogleMeetVideoProvider extends RoomAdminRoutes implements VideoProvider {
   readonly name = 'google-meet' as const;
 
   readonly #tokens: TokenEndpoint;
-  readonly #admin: RoomAdminClient;
   readonly #renewalMarginMs: number;
 
   #meeting: GoogleMeetMeeting | undefined;
@@ -131,8 +126,8 @@ export class GoogleMeetVideoProvider implements VideoProvider {
   #generation = 0;
 
   constructor(options: GoogleMeetVideoProviderOptions = {}) {
+    super(new RoomAdminClient(options.tokenEndpoint, 'google-meet'));
     this.#tokens = new TokenEndpoint(options.tokenEndpoint, { name: 'google-meet', sendParameter: true });
-    this.#admin = new RoomAdminClient(options.tokenEndpoint, 'google-meet');
     this.#renewalMarginMs = options.ticketRenewalMarginMs ?? DEFAULT_TICKET_RENEWAL_MARGIN_MS;
   }
 
@@ -234,43 +229,6 @@ export class GoogleMeetVideoProvider implements VideoProvider {
     this.#meeting = undefined;
   }
 
-  // Room administration: the token server's routes, with `provider=google-meet` (501 today).
-
-  openRoom(name: string, options?: RoomOptions): Promise<RoomInfo> {
-    return this.#admin.openRoom(name, options);
-  }
-
-  listRooms(): Promise<RoomInfo[]> {
-    return this.#admin.listRooms();
-  }
-
-  getRoom(name: string): Promise<RoomInfo> {
-    return this.#admin.getRoom(name);
-  }
-
-  endRoom(name: string): Promise<void> {
-    return this.#admin.endRoom(name);
-  }
-
-  listParticipants(room: string): Promise<ParticipantDetails[]> {
-    return this.#admin.listParticipants(room);
-  }
-
-  getParticipant(room: string, identity: string): Promise<ParticipantDetails> {
-    return this.#admin.getParticipant(room, identity);
-  }
-
-  removeParticipant(room: string, identity: string): Promise<void> {
-    return this.#admin.removeParticipant(room, identity);
-  }
-
-  muteTrack(room: string, identity: string, trackId: string, muted: boolean): Promise<TrackInfo> {
-    return this.#admin.muteTrack(room, identity, trackId, muted);
-  }
-
-  setPublishSources(room: string, identity: string, sources: readonly TrackSource[]): Promise<ParticipantDetails> {
-    return this.#admin.setPublishSources(room, identity, sources);
-  }
 
   // The rules.
 

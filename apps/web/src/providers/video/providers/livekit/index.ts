@@ -23,7 +23,7 @@ import {
 
 import { VideoProviderEmitter } from '../../events';
 import { checkName } from '../../names';
-import { RoomAdminClient } from '../../room-admin';
+import { RoomAdminClient, RoomAdminRoutes } from '../../room-admin';
 import { TokenEndpoint, assertTicketUsable, type TokenEndpointOptions } from '../../token-endpoint';
 import {
   LocalMediaError,
@@ -32,10 +32,6 @@ import {
   TRACK_SOURCES,
   type ConnectionState,
   type DisconnectReason,
-  type RoomOptions,
-  type ParticipantDetails,
-  type RoomInfo,
-  type TrackInfo,
   type TrackSource,
   type JoinOptions,
   type JoinRequest,
@@ -232,11 +228,10 @@ function publishFor(role: ParticipantRole | undefined, options: JoinOptions | un
  * server ahead of time (a failure there is logged by `livekit-client` and does not fail
  * `createRoom()`: the join then simply does that work itself).
  */
-export class LiveKitVideoProvider implements VideoProvider {
+export class LiveKitVideoProvider extends RoomAdminRoutes implements VideoProvider {
   readonly name = 'livekit' as const;
 
   readonly #tokens: TokenEndpoint;
-  readonly #admin: RoomAdminClient;
   readonly #roomOptions: LiveKitRoomOptions;
   readonly #connectOptions: RoomConnectOptions | undefined;
   readonly #renewalMarginMs: number;
@@ -260,14 +255,11 @@ export class LiveKitVideoProvider implements VideoProvider {
   #tornDownWhileConnecting: (() => void) | undefined;
 
   constructor(options: LiveKitVideoProviderOptions = {}) {
+    super(new RoomAdminClient(options.tokenEndpoint, options.sendProviderParameter === false ? undefined : 'livekit'));
     this.#tokens = new TokenEndpoint(options.tokenEndpoint, {
       name: 'livekit',
       sendParameter: options.sendProviderParameter ?? true,
     });
-    this.#admin = new RoomAdminClient(
-      options.tokenEndpoint,
-      options.sendProviderParameter === false ? undefined : 'livekit',
-    );
     this.#roomOptions = options.roomOptions ?? DEFAULT_ROOM_OPTIONS;
     this.#connectOptions = options.connectOptions;
     this.#renewalMarginMs = options.ticketRenewalMarginMs ?? DEFAULT_TICKET_RENEWAL_MARGIN_MS;
@@ -372,43 +364,6 @@ export class LiveKitVideoProvider implements VideoProvider {
     this.#teardown(room, 'left');
   }
 
-  // Room administration: the token server's routes, shared by every provider.
-
-  openRoom(name: string, options?: RoomOptions): Promise<RoomInfo> {
-    return this.#admin.openRoom(name, options);
-  }
-
-  listRooms(): Promise<RoomInfo[]> {
-    return this.#admin.listRooms();
-  }
-
-  getRoom(name: string): Promise<RoomInfo> {
-    return this.#admin.getRoom(name);
-  }
-
-  endRoom(name: string): Promise<void> {
-    return this.#admin.endRoom(name);
-  }
-
-  listParticipants(room: string): Promise<ParticipantDetails[]> {
-    return this.#admin.listParticipants(room);
-  }
-
-  getParticipant(room: string, identity: string): Promise<ParticipantDetails> {
-    return this.#admin.getParticipant(room, identity);
-  }
-
-  removeParticipant(room: string, identity: string): Promise<void> {
-    return this.#admin.removeParticipant(room, identity);
-  }
-
-  muteTrack(room: string, identity: string, trackId: string, muted: boolean): Promise<TrackInfo> {
-    return this.#admin.muteTrack(room, identity, trackId, muted);
-  }
-
-  setPublishSources(room: string, identity: string, sources: readonly TrackSource[]): Promise<ParticipantDetails> {
-    return this.#admin.setPublishSources(room, identity, sources);
-  }
 
   /** Runs one join-like operation at a time, and none while in a room. */
   async #exclusive<T>(operation: () => Promise<T>): Promise<T> {
