@@ -83,8 +83,32 @@ export function isRoomHandle(target: RoomHandle | JoinRequest): target is RoomHa
   return 'ticket' in target && 'provider' in target;
 }
 
+/**
+ * The ticket and the role a join of `target` uses. For a handle (of `provider`'s: another's is
+ * `foreign_handle`): its request's role, and its own ticket while that has more than
+ * `renewalMarginMs` left, else a fresh one for its request. For a request: a fresh ticket in its
+ * role (`participant` by default).
+ */
+export async function ticketForJoin(
+  provider: VideoProviderName,
+  tokens: TokenEndpoint,
+  target: RoomHandle | JoinRequest,
+  renewalMarginMs: number,
+): Promise<{ readonly ticket: JoinTicket; readonly role: ParticipantRole }> {
+  if (isRoomHandle(target)) {
+    if (target.provider !== provider) {
+      throw new RoomStateError('foreign_handle', `This room was prepared by the ${target.provider} provider`);
+    }
+    const current = target.ticket.expiresAt.getTime() - Date.now() > renewalMarginMs;
+    const ticket = current ? target.ticket : await tokens.fetchJoinTicket(target.request);
+    return { ticket, role: target.request.role };
+  }
+  const role = target.role ?? 'participant';
+  return { ticket: await tokens.fetchJoinTicket({ ...target, role }), role };
+}
+
 /** What joining turns on: `options.publish`, else camera and microphone except for a viewer. */
-export function publishFor(role: ParticipantRole, options: JoinOptions | undefined): PublishOptions {
+export function publishFor(role: ParticipantRole | undefined, options: JoinOptions | undefined): PublishOptions {
   if (options?.publish !== undefined) {
     return options.publish;
   }
@@ -204,21 +228,7 @@ export abstract class SessionVideoProvider<S extends object> extends RoomAdminRo
   async joinRoom(target: RoomHandle | JoinRequest, options?: JoinOptions): Promise<void> {
     await this.#exclusive(async () => {
       const generation = this.#generation;
-      let ticket: JoinTicket;
-      let role: ParticipantRole;
-      if (isRoomHandle(target)) {
-        if (target.provider !== this.name) {
-          throw new RoomStateError('foreign_handle', `This room was prepared by the ${target.provider} provider`);
-        }
-        role = target.request.role;
-        ticket =
-          target.ticket.expiresAt.getTime() - Date.now() > this.#renewalMarginMs
-            ? target.ticket
-            : await this.#tokens.fetchJoinTicket(target.request);
-      } else {
-        role = target.role ?? 'participant';
-        ticket = await this.#tokens.fetchJoinTicket({ ...target, role });
-      }
+      const { ticket, role } = await ticketForJoin(this.name, this.#tokens, target, this.#renewalMarginMs);
       if (generation !== this.#generation) {
         throw new RoomConnectionError('cancelled', 'Left the room before the connection started', undefined);
       }

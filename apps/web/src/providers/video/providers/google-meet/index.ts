@@ -14,7 +14,7 @@
 
 import { checkName } from '../../names';
 import { RoomAdminClient, RoomAdminRoutes } from '../../room-admin';
-import { DEFAULT_TICKET_RENEWAL_MARGIN_MS, isRoomHandle, type SessionProviderOptions } from '../../session-provider';
+import { DEFAULT_TICKET_RENEWAL_MARGIN_MS, ticketForJoin, type SessionProviderOptions } from '../../session-provider';
 import { assertTicketUsable, brokenMeetTicketRule, TokenEndpoint } from '../../token-endpoint';
 import {
   OperationNotSupportedError,
@@ -195,21 +195,7 @@ export class GoogleMeetVideoProvider extends RoomAdminRoutes implements VideoPro
     refusePublish(options);
     await this.#exclusive(async () => {
       const generation = this.#generation;
-      let ticket: JoinTicket;
-      let role: ParticipantRole;
-      if (isRoomHandle(target)) {
-        if (target.provider !== this.name) {
-          throw new RoomStateError('foreign_handle', `This room was prepared by the ${target.provider} provider`);
-        }
-        role = target.request.role;
-        ticket =
-          target.ticket.expiresAt.getTime() - Date.now() > this.#renewalMarginMs
-            ? target.ticket
-            : await this.#tokens.fetchJoinTicket(target.request);
-      } else {
-        role = target.role ?? 'participant';
-        ticket = await this.#tokens.fetchJoinTicket({ ...target, role });
-      }
+      const { ticket, role } = await ticketForJoin(this.name, this.#tokens, target, this.#renewalMarginMs);
       if (generation !== this.#generation) {
         throw new RoomConnectionError('cancelled', 'Left the room before the meeting link arrived', undefined);
       }

@@ -24,6 +24,7 @@ import {
 import { VideoProviderEmitter } from '../../events';
 import { checkName } from '../../names';
 import { RoomAdminClient, RoomAdminRoutes } from '../../room-admin';
+import { isRoomHandle, publishFor, ticketForJoin } from '../../session-provider';
 import { TokenEndpoint, assertTicketUsable, type TokenEndpointOptions } from '../../token-endpoint';
 import {
   LocalMediaError,
@@ -38,7 +39,6 @@ import {
   type JoinTicket,
   type LocalMediaSource,
   type ParticipantInfo,
-  type ParticipantRole,
   type PublishOptions,
   type RoomConnectionErrorCode,
   type RoomHandle,
@@ -207,17 +207,6 @@ function participantInfo(participant: Participant): ParticipantInfo {
   };
 }
 
-function isRoomHandle(target: RoomHandle | JoinRequest): target is RoomHandle {
-  return 'ticket' in target && 'provider' in target;
-}
-
-function publishFor(role: ParticipantRole | undefined, options: JoinOptions | undefined): PublishOptions {
-  if (options?.publish !== undefined) {
-    return options.publish;
-  }
-  return role === 'viewer' ? { camera: false, microphone: false } : { camera: true, microphone: true };
-}
-
 /**
  * The LiveKit implementation of {@link VideoProvider}.
  *
@@ -318,23 +307,11 @@ export class LiveKitVideoProvider extends RoomAdminRoutes implements VideoProvid
   async joinRoom(target: RoomHandle | JoinRequest, options?: JoinOptions): Promise<void> {
     await this.#exclusive(async () => {
       const generation = this.#generation;
-      let ticket: JoinTicket;
-      let room: Room | undefined;
-      let role: ParticipantRole;
+      const { ticket, role } = await ticketForJoin(this.name, this.#tokens, target, this.#renewalMarginMs);
+      // The Room that createRoom() prepared for this handle, if any.
+      const room = isRoomHandle(target) ? this.#prepared.get(target) : undefined;
       if (isRoomHandle(target)) {
-        if (target.provider !== this.name) {
-          throw new RoomStateError('foreign_handle', `This room was prepared by the ${target.provider} provider`);
-        }
-        role = target.request.role;
-        room = this.#prepared.get(target);
         this.#prepared.delete(target);
-        ticket =
-          target.ticket.expiresAt.getTime() - Date.now() > this.#renewalMarginMs
-            ? target.ticket
-            : await this.#tokens.fetchJoinTicket(target.request);
-      } else {
-        role = target.role ?? 'participant';
-        ticket = await this.#tokens.fetchJoinTicket({ ...target, role });
       }
       if (generation !== this.#generation) {
         throw new RoomConnectionError('cancelled', 'Left the room before the connection started', undefined);
