@@ -84,6 +84,21 @@ export function isRoomHandle(target: RoomHandle | JoinRequest): target is RoomHa
 }
 
 /**
+ * A handle for `createRoom()`: the room name checked with the server's rules, and a ticket for
+ * `request` (role `host` unless given) from `tokens`, for `provider`.
+ */
+export async function hostHandle(
+  provider: VideoProviderName,
+  tokens: TokenEndpoint,
+  request: JoinRequest,
+): Promise<RoomHandle> {
+  const room = checkName('room', request.room);
+  const full = { ...request, room, role: request.role ?? 'host' } as const;
+  const ticket = await tokens.fetchJoinTicket(full);
+  return Object.freeze({ provider, room, request: Object.freeze(full), ticket });
+}
+
+/**
  * The ticket and the role a join of `target` uses. For a handle (of `provider`'s: another's is
  * `foreign_handle`): its request's role, and its own ticket while that has more than
  * `renewalMarginMs` left, else a fresh one for its request. For a request: a fresh ticket in its
@@ -217,12 +232,7 @@ export abstract class SessionVideoProvider<S extends object> extends RoomAdminRo
    * more happens until `joinRoom()`.
    */
   async createRoom(request: JoinRequest): Promise<RoomHandle> {
-    return this.#exclusive(async () => {
-      const room = checkName('room', request.room);
-      const full = { ...request, room, role: request.role ?? 'host' } as const;
-      const ticket = await this.#tokens.fetchJoinTicket(full);
-      return Object.freeze({ provider: this.name, room, request: Object.freeze(full), ticket });
-    });
+    return this.#exclusive(() => hostHandle(this.name, this.#tokens, request));
   }
 
   async joinRoom(target: RoomHandle | JoinRequest, options?: JoinOptions): Promise<void> {

@@ -12,9 +12,13 @@
  * instead of pretending: publishing local media, and hearing of the participants.
  */
 
-import { checkName } from '../../names';
 import { RoomAdminClient, RoomAdminRoutes } from '../../room-admin';
-import { DEFAULT_TICKET_RENEWAL_MARGIN_MS, ticketForJoin, type SessionProviderOptions } from '../../session-provider';
+import {
+  DEFAULT_TICKET_RENEWAL_MARGIN_MS,
+  hostHandle,
+  ticketForJoin,
+  type SessionProviderOptions,
+} from '../../session-provider';
 import { assertTicketUsable, brokenMeetTicketRule, TokenEndpoint } from '../../token-endpoint';
 import {
   OperationNotSupportedError,
@@ -183,12 +187,7 @@ export class GoogleMeetVideoProvider extends RoomAdminRoutes implements VideoPro
    * given): the token server creates the room's Meet space on its first ticket. No warm-up.
    */
   async createRoom(request: JoinRequest): Promise<RoomHandle> {
-    return this.#exclusive(async () => {
-      const room = checkName('room', request.room);
-      const full = { ...request, room, role: request.role ?? 'host' } as const;
-      const ticket = await this.#tokens.fetchJoinTicket(full);
-      return Object.freeze({ provider: this.name, room, request: Object.freeze(full), ticket });
-    });
+    return this.#exclusive(() => hostHandle(this.name, this.#tokens, request));
   }
 
   async joinRoom(target: RoomHandle | JoinRequest, options?: JoinOptions): Promise<void> {

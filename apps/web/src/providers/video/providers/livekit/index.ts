@@ -22,9 +22,8 @@ import {
 } from 'livekit-client';
 
 import { VideoProviderEmitter } from '../../events';
-import { checkName } from '../../names';
 import { RoomAdminClient, RoomAdminRoutes } from '../../room-admin';
-import { isRoomHandle, publishFor, ticketForJoin } from '../../session-provider';
+import { hostHandle, isRoomHandle, publishFor, ticketForJoin } from '../../session-provider';
 import { TokenEndpoint, assertTicketUsable, type TokenEndpointOptions } from '../../token-endpoint';
 import {
   LocalMediaError,
@@ -288,17 +287,14 @@ export class LiveKitVideoProvider extends RoomAdminRoutes implements VideoProvid
 
   async createRoom(request: JoinRequest): Promise<RoomHandle> {
     return this.#exclusive(async () => {
-      const room = checkName('room', request.room);
-      const full = { ...request, room, role: request.role ?? 'host' } as const;
-      const ticket = await this.#tokens.fetchJoinTicket(full);
+      const handle = await hostHandle(this.name, this.#tokens, request);
       const liveKitRoom = new Room(this.#roomOptions);
       try {
-        await liveKitRoom.prepareConnection(ticket.url, ticket.token);
+        await liveKitRoom.prepareConnection(handle.ticket.url, handle.ticket.token);
       } catch (error) {
         // livekit-client catches its own warm-up failures; this guards against any it does not.
         console.warn('could not prepare the LiveKit connection; joining will do it', error);
       }
-      const handle: RoomHandle = Object.freeze({ provider: this.name, room, request: Object.freeze(full), ticket });
       this.#prepared.set(handle, liveKitRoom);
       return handle;
     });
