@@ -254,18 +254,11 @@ impl GoogleMeetProvider {
         let token = inner.access_token().await?;
         let body = json!({ "config": { "accessType": inner.settings.access_type().as_str() } });
         let timeout = inner.settings.api_timeout();
-        let response = http
+        let request = http
             .post(inner.settings.spaces_url())
             .bearer_auth(token.expose_secret())
-            .json(&body)
-            .send()
-            .await
-            .map_err(|error| transport_error(ENDPOINT, error, timeout))?;
-        let status = response.status();
-        let answer = response
-            .bytes()
-            .await
-            .map_err(|error| transport_error(ENDPOINT, error, timeout))?;
+            .json(&body);
+        let (status, answer) = exchange(ENDPOINT, request, timeout).await?;
         if status.is_success() {
             let space: SpaceAnswer =
                 serde_json::from_slice(&answer).map_err(|_| GoogleMeetError::Malformed {
@@ -374,20 +367,11 @@ impl Inner {
         let assertion = self.sign_assertion()?;
         let timeout = self.settings.api_timeout();
         let sent_at = Instant::now();
-        let response = http
-            .post(self.settings.key().token_uri.clone())
-            .form(&[
-                ("grant_type", GRANT_TYPE),
-                ("assertion", assertion.expose_secret()),
-            ])
-            .send()
-            .await
-            .map_err(|error| transport_error(ENDPOINT, error, timeout))?;
-        let status = response.status();
-        let answer = response
-            .bytes()
-            .await
-            .map_err(|error| transport_error(ENDPOINT, error, timeout))?;
+        let request = http.post(self.settings.key().token_uri.clone()).form(&[
+            ("grant_type", GRANT_TYPE),
+            ("assertion", assertion.expose_secret()),
+        ]);
+        let (status, answer) = exchange(ENDPOINT, request, timeout).await?;
         if !status.is_success() {
             // Every refusal of the token endpoint is about the credentials or Google itself:
             // 400 `invalid_grant` (a deleted key, a clock off by minutes, a user outside the
@@ -475,6 +459,25 @@ fn http_client(timeout: Duration) -> Result<reqwest::Client, String> {
         .user_agent(concat!("openconnect-video/", env!("CARGO_PKG_VERSION")))
         .build()
         .map_err(|error| error.to_string())
+}
+
+/// Sends `request` to `endpoint` and reads the whole answer: its status and body. Not reaching it,
+/// or not within `timeout` (the client's bound), is the endpoint's transport error.
+async fn exchange(
+    endpoint: Endpoint,
+    request: reqwest::RequestBuilder,
+    timeout: Duration,
+) -> Result<(StatusCode, Vec<u8>), GoogleMeetError> {
+    let response = request
+        .send()
+        .await
+        .map_err(|error| transport_error(endpoint, error, timeout))?;
+    let status = response.status();
+    let answer = response
+        .bytes()
+        .await
+        .map_err(|error| transport_error(endpoint, error, timeout))?;
+    Ok((status, answer.to_vec()))
 }
 
 fn transport_error(
