@@ -190,6 +190,27 @@ export async function startTokenServer({ livekitUrl, apiKey, apiSecret, webDistD
   }
 }
 
+/**
+ * Builds the page with `vite build` into a temporary directory, for a provider other than the one
+ * `npm run build` puts in `dist/` (`env`: `VITE_VIDEO_PROVIDER` and the like). Resolves with the
+ * directory (a `WEB_DIST_DIR`) and `remove()`. Bounded by 5 minutes: the machine may be busy.
+ */
+export async function buildPage(env) {
+  const outDir = await mkdtemp(join(tmpdir(), 'openconnect-e2e-dist-'));
+  const vite = join(WEB_ROOT, 'node_modules/vite/bin/vite.js');
+  try {
+    await run(process.execPath, [vite, 'build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'], {
+      cwd: WEB_ROOT,
+      env: { ...process.env, ...env },
+      timeout: 5 * 60_000,
+    });
+  } catch (error) {
+    await rm(outDir, { recursive: true, force: true });
+    throw new Error(`vite build (${JSON.stringify(env)}) failed:\n${error.stdout ?? ''}\n${error.stderr ?? error}`);
+  }
+  return { dir: outDir, remove: () => rm(outDir, { recursive: true, force: true }) };
+}
+
 /** A TCP port on 127.0.0.1 that is free now (for a server whose address must be known first). */
 export async function freePort() {
   const probe = createServer();
