@@ -27,13 +27,16 @@
 #                           without them
 #   token-server-api-key    APP_ENV=production, TOKEN_SERVER_AUTH=api-key, RUST_LOG=info
 #   token-server-jwt        APP_ENV=production, TOKEN_SERVER_AUTH=jwt (HS256 LMS session token)
+#   token-server-base       token-server's settings with the binary in BASE_BIN (e.g. a release
+#                           build of an earlier commit): a change against its base, in one run
 # bench.sh sends no Authorization header; for the last two, wrappers named curl and wrk first on
 # its PATH add one (bench.sh itself runs unchanged).
 #
 # Env: REPS (3), LAYOUTS ("shared pinned"), SERVERS (all of the above), DUR (10), WARM (2),
 #      CONNS (64), THREADS (2), STARTS (10 startup samples per server), PAUSE (seconds to wait
 #      between repetitions on a busy machine; 0), PORT_BASE (18400), PEERS_DIR (../shared/peers),
-#      TOKEN_SERVER_BIN (measure this binary instead of building target/release/token-server).
+#      TOKEN_SERVER_BIN (measure this binary instead of building target/release/token-server),
+#      BASE_BIN (the binary of token-server-base).
 # Writes target/bench/load-<UTC stamp>/: results.txt (bench.sh RESULT lines, as run-all.sh
 # writes them), startup.txt, raw.log (every bench.sh output) and summary.md (the tables).
 # Needs: cargo, curl, python3, node and npm, wrk (installed with apt-get when missing and root).
@@ -134,15 +137,23 @@ PY
 rust_cmd() { # LOGFILE RUST_LOG VARIABLE=VALUE... -> argv for bench.sh ({PORT} is replaced there)
   local log=$1 level=$2
   shift 2
+  # The attendance database of this run, not the work tree's data/; the base binary's apart (an
+  # older binary may refuse a schema a newer one migrated).
+  local data=$OUT/data
+  [ -n "${RUST_BIN:-}" ] && data=$OUT/data-base
   # shellcheck disable=SC2016 # $0 and $1 belong to the inner bash
   printf '%s\n' env HOST=127.0.0.1 'PORT={PORT}' "RUST_LOG=$level" \
     RATE_LIMIT_IP_PER_MINUTE=4000000000 RATE_LIMIT_IP_BURST=4000000000 \
-    RATE_LIMIT_IDENTITY_PER_MINUTE=4000000000 RATE_LIMIT_IDENTITY_BURST=4000000000 "$@" \
-    bash -c 'exec "$0" 2>"$1"' "$BIN" "$log"
+    RATE_LIMIT_IDENTITY_PER_MINUTE=4000000000 RATE_LIMIT_IDENTITY_BURST=4000000000 "DATA_DIR=$data" "$@" \
+    bash -c 'exec "$0" 2>"$1"' "${RUST_BIN:-$BIN}" "$log"
 }
 server_argv() { # NAME LOGFILE -> argv, one per line
   case "$1" in
     token-server) rust_cmd "$2" info APP_ENV=development TOKEN_SERVER_AUTH=none ;;
+    token-server-base)
+      RUST_BIN=${BASE_BIN:?token-server-base needs BASE_BIN} rust_cmd "$2" info APP_ENV=development \
+        TOKEN_SERVER_AUTH=none
+      ;;
     token-server-log-warn) rust_cmd "$2" warn APP_ENV=development TOKEN_SERVER_AUTH=none ;;
     token-server-metrics) rust_cmd "$2" info APP_ENV=development TOKEN_SERVER_AUTH=none METRICS_ADDR=127.0.0.1:0 ;;
     token-server-api-key)
@@ -190,7 +201,7 @@ next_port() {
 # --- 3. One token, checked by the peers' independent verifiers (LiveKit's Node and Python SDKs) --
 say "token check with peers/verify"
 next_port
-APP_ENV=development TOKEN_SERVER_AUTH=none HOST=127.0.0.1 PORT=$port RUST_LOG=warn "$BIN" \
+APP_ENV=development TOKEN_SERVER_AUTH=none HOST=127.0.0.1 PORT=$port RUST_LOG=warn DATA_DIR="$OUT/data" "$BIN" \
   2>"$OUT/verify-server.log" &
 VPID=$!
 body=""

@@ -16,8 +16,15 @@ use video_core::{
 
 use crate::store::{Appended, AttendanceError, AttendanceStore};
 
-/// The schema, embedded in the binary (`migrations/` of this crate).
-static MIGRATOR: Migrator = sqlx::migrate!();
+/// The schema, embedded in the binary (`migrations/` of this crate). Migrations only ever add
+/// (tables, indexes, columns with defaults), so a server runs on a schema that a newer release
+/// migrated further: it ignores the migrations it does not know (`ignore_missing`) instead of
+/// refusing to start. That is what lets an upgrade be undone by redeploying the previous release.
+fn migrator() -> Migrator {
+    let mut migrator = sqlx::migrate!();
+    migrator.set_ignore_missing(true);
+    migrator
+}
 
 /// Which database a [`SqlStore`] talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -118,9 +125,10 @@ impl SqlStore {
     }
 
     /// Applies the embedded migrations not applied yet. Safe to run from several replicas at
-    /// once (PostgreSQL: the migrator takes an advisory lock).
+    /// once (PostgreSQL: the migrator takes an advisory lock), and on a database a newer
+    /// release migrated further (its migrations are left as they are).
     pub async fn migrate(&self) -> Result<(), AttendanceError> {
-        MIGRATOR
+        migrator()
             .run(&self.pool)
             .await
             .map_err(|error| AttendanceError::Internal(Box::new(error)))

@@ -458,6 +458,56 @@ async fn postgres_room_records_keep_the_first_per_provider_and_room() {
     database.drop_database().await;
 }
 
+/// Makes the database at `url` look migrated by a newer release: a table this build does not
+/// know, and its migration recorded as applied (`checksum` a literal of the database's bytes).
+async fn migrate_as_a_newer_release(url: &str, checksum: &str) {
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(url).await.unwrap();
+    sqlx::query("CREATE TABLE from_a_newer_release (x INTEGER)")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let record = format!(
+        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+         VALUES (29991231000000, 'from a newer release', TRUE, {checksum}, 0)"
+    );
+    sqlx::query(sqlx::AssertSqlSafe(record))
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+}
+
+/// After `store`'s database was migrated by a newer release, this build still migrates and serves
+/// it (an upgrade undone by redeploying the previous release), and leaves the newer table alone.
+async fn an_older_release_still_serves(store: &SqlStore) {
+    store.migrate().await.unwrap();
+    let event = &meeting("physics-101")[1];
+    assert_eq!(store.append(event).await.unwrap(), Appended::Stored);
+    assert_eq!(store.purge_room_records_before(t(0)).await.unwrap(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_an_older_release_starts_on_a_schema_a_newer_one_migrated() {
+    let dir = tempfile::tempdir().unwrap();
+    sqlite_store(dir.path()).await.close().await;
+    let file = dir.path().join(SqlStore::SQLITE_FILE_NAME);
+    migrate_as_a_newer_release(&format!("sqlite://{}", file.display()), "x'00'").await;
+    an_older_release_still_serves(&sqlite_store(dir.path()).await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_an_older_release_starts_on_a_schema_a_newer_one_migrated() {
+    use secrecy::ExposeSecret as _;
+    let database = PostgresDatabase::create().await;
+    postgres_store(&database).await.close().await;
+    migrate_as_a_newer_release(database.url.expose_secret(), "'\\x00'::bytea").await;
+    let store = postgres_store(&database).await;
+    an_older_release_still_serves(&store).await;
+    store.close().await;
+    database.drop_database().await;
+}
+
 async fn sqlite_store(dir: &std::path::Path) -> SqlStore {
     let store = SqlStore::open_sqlite(dir).await.unwrap();
     store.migrate().await.unwrap();
