@@ -2,6 +2,7 @@
 //! `rooms`.
 
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -10,6 +11,7 @@ use video_core::config::{ConfigError, Environment};
 use video_core::{DisplayName, JoinRequest, ParticipantIdentity, Role, RoomName};
 
 use crate::config::ServerConfig;
+use crate::providers::ProviderConfig;
 use crate::startup::Application;
 
 /// Exit status for a configuration error (sysexits' EX_CONFIG).
@@ -129,22 +131,20 @@ pub fn main() -> ExitCode {
     }
 }
 
-/// The name of the enabled provider `--provider` asks for, or of the default.
-fn enabled(config: &ServerConfig, provider: Option<&str>) -> anyhow::Result<&'static str> {
-    let default = config.providers.default_provider().name();
+/// The settings of the enabled provider `--provider` asks for, or of the default.
+fn enabled<'a>(
+    config: &'a ServerConfig,
+    provider: Option<&str>,
+) -> anyhow::Result<&'a ProviderConfig> {
     match provider {
-        None => Ok(default),
-        Some(name) => config
-            .providers
-            .get(name)
-            .map(|settings| settings.name())
-            .with_context(|| {
-                let names: Vec<&str> = config.providers.iter().map(|p| p.name()).collect();
-                format!(
-                    "--provider must be an enabled provider (VIDEO_PROVIDER, VIDEO_PROVIDERS): {}",
-                    names.join(", ")
-                )
-            }),
+        None => Ok(config.providers.default_provider()),
+        Some(name) => config.providers.get(name).with_context(|| {
+            let names: Vec<&str> = config.providers.iter().map(|p| p.name()).collect();
+            format!(
+                "--provider must be an enabled provider (VIDEO_PROVIDER, VIDEO_PROVIDERS): {}",
+                names.join(", ")
+            )
+        }),
     }
 }
 
@@ -237,18 +237,14 @@ fn mint(
     ttl_hours: Option<f64>,
     provider: Option<&str>,
 ) -> anyhow::Result<()> {
-    let mut config = load_config()?;
-    let settings = enabled(&config, provider)?;
+    let config = load_config()?;
+    let mut settings = Arc::clone(enabled(&config, provider)?);
     if let Some(hours) = ttl_hours {
         let ttl = Duration::try_from_secs_f64(hours * 3600.0).map_err(|_| {
             ConfigError::invalid("--ttl-hours", "must be greater than 0 and at most 24")
         })?;
-        config.providers = config.providers.with_token_ttl(ttl)?;
+        settings = settings.with_token_ttl(ttl)?;
     }
-    let settings = config
-        .providers
-        .get(settings)
-        .unwrap_or(config.providers.default_provider());
     let room = RoomName::parse(room).context("--room")?;
     let user = ParticipantIdentity::parse(user).context("--user")?;
     let role: Role = role.parse().context("--role")?;
@@ -271,14 +267,13 @@ fn rooms(command: RoomsCommand, provider: Option<&str>) -> anyhow::Result<()> {
     };
 
     let config = load_config()?;
-    let name = enabled(&config, provider)?;
-    let admin = config
-        .providers
-        .get(name)
-        .and_then(|settings| settings.room_admin())
-        .with_context(|| {
-            format!("the {name} provider has no room administration (docs/providers)")
-        })?;
+    let settings = enabled(&config, provider)?;
+    let admin = settings.room_admin().with_context(|| {
+        format!(
+            "the {} provider has no room administration (docs/providers)",
+            settings.name()
+        )
+    })?;
     let audit = |action: &str, room: &RoomName, detail: &str| {
         log::info!(
             target: crate::telemetry::AUDIT,

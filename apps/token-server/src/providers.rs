@@ -11,7 +11,6 @@
 //! one it wants with `provider=` ([`Providers::select`]).
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use video_core::config::{AppEnv, ConfigError, Environment, Settings};
 use video_core::{ProviderSettings, RoomAdmin, RoomRecords, SessionEventReceiver, VideoProvider};
@@ -110,17 +109,6 @@ impl EnabledProviders {
     /// The enabled provider called `name`.
     pub fn get(&self, name: &str) -> Option<&ProviderConfig> {
         self.list.iter().find(|provider| provider.name() == name)
-    }
-
-    /// The same providers, every one issuing tokens valid for `ttl` (an admin's one-off
-    /// override, `token-server mint --ttl`).
-    pub fn with_token_ttl(&self, ttl: Duration) -> Result<Self, ConfigError> {
-        let list = self
-            .list
-            .iter()
-            .map(|provider| provider.with_token_ttl(ttl))
-            .collect::<Result<_, _>>()?;
-        Ok(Self { list })
     }
 
     /// The same providers, those that keep per-room records (Google Meet's meeting space of each
@@ -475,22 +463,5 @@ mod tests {
             std::task::Poll::Ready(value) => value,
             std::task::Poll::Pending => panic!("the future waited"),
         }
-    }
-
-    #[test]
-    fn a_token_lifetime_override_applies_to_every_provider() {
-        let mut pairs = vec![("VIDEO_PROVIDERS", "twilio")];
-        pairs.extend(TWILIO);
-        let providers = enabled(&pairs).unwrap();
-        let shorter = providers.with_token_ttl(Duration::from_secs(600)).unwrap();
-        let text = shorter.describe().join("\n");
-        assert!(text.contains("LIVEKIT_TOKEN_TTL_HOURS="), "{text}");
-        assert!(text.contains("TWILIO_TOKEN_TTL_HOURS="), "{text}");
-        assert!(
-            providers
-                .with_token_ttl(Duration::from_secs(90_000))
-                .is_err(),
-            "more than 24 hours"
-        );
     }
 }

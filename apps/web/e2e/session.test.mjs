@@ -80,9 +80,11 @@ describe('live-session page in headless Chromium, served by the real token serve
         user: 'prof-ada',
         name: 'Ada Lovelace',
         role: 'host',
+        provider: 'livekit',
       });
       assert.equal(response.status(), 200);
       const ticket = await response.json();
+      assert.equal(ticket.provider, 'livekit', 'the answer names its provider');
       assert.equal(ticket.url, livekit.url, 'the ticket names the configured LIVEKIT_URL');
       assert.equal(ticket.room, 'physics-101');
       assert.equal(ticket.identity, 'prof-ada');

@@ -421,8 +421,9 @@ fn common_errors(mut bad_request: Vec<ApiError>, not_found: Vec<ApiError>) -> Ve
             samples: bad_request,
         },
         ErrorDoc {
-            description: "The provider has no such operation: today Daily and Twilio have no \
-                room administration here (docs/providers says what each provider supports).",
+            description: "The provider has no such operation: today Daily, Twilio and Google Meet \
+                have no room administration here (docs/providers says what each provider \
+                supports).",
             headers: &[],
             samples: vec![ApiError::Rooms(RoomAdminError::Unsupported {
                 provider: "daily",

@@ -29,10 +29,12 @@ use crate::telemetry;
 }))]
 pub(crate) struct TokenResponse<'a> {
     /// The access token (a JWT for LiveKit, a meeting token for Daily, an access token for
-    /// Twilio). A credential: hand it to this participant only.
+    /// Twilio; empty for Google Meet, whose link needs none). A credential: hand it to this
+    /// participant only.
     token: &'a str,
     /// Where the client connects with the token: the LiveKit server's URL, the Daily room's
-    /// URL; empty for Twilio, whose SDK connects with the token alone.
+    /// URL, the room's Google Meet link (the same for everyone in the room); empty for Twilio,
+    /// whose SDK connects with the token alone.
     url: &'a str,
     /// The identity the token was issued to.
     identity: &'a str,

@@ -486,6 +486,76 @@ fn mint_prints_a_verifiable_ticket() {
     );
 }
 
+#[test]
+fn mint_issues_an_enabled_providers_ticket_with_its_own_lifetime() {
+    let mut vars = vec![
+        ("LIVEKIT_API_KEY", API_KEY),
+        ("LIVEKIT_API_SECRET", API_SECRET),
+    ];
+    vars.extend(crate::providers::ALL_THREE);
+    let mint = |extra: &[&str]| {
+        command(&vars)
+            .args(["mint", "--room", "physics-101", "--user", "prof-1"])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let output = mint(&["--provider", "twilio", "--ttl-hours", "0.5"]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let body: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        (body["provider"].as_str(), body["url"].as_str()),
+        (Some("twilio"), Some(""))
+    );
+    let token = body["token"].as_str().unwrap();
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256);
+    validation.required_spec_claims.clear();
+    let claims = jsonwebtoken::decode::<serde_json::Value>(
+        token,
+        &jsonwebtoken::DecodingKey::from_secret(crate::providers::TWILIO_SECRET.as_bytes()),
+        &validation,
+    )
+    .unwrap()
+    .claims;
+    assert_eq!(
+        claims["exp"].as_u64().unwrap() - claims["nbf"].as_u64().unwrap(),
+        1800
+    );
+
+    // Without --provider: the default, LiveKit.
+    let default = mint(&[]);
+    let body: serde_json::Value = serde_json::from_slice(&default.stdout).unwrap();
+    assert_eq!(body["provider"], "livekit");
+
+    // Not enabled: a clear error naming the enabled ones.
+    let zoom = mint(&["--provider", "zoom"]);
+    assert_eq!(zoom.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&zoom.stderr).contains(
+            "--provider must be an enabled provider (VIDEO_PROVIDER, VIDEO_PROVIDERS): livekit, \
+             daily, twilio"
+        ),
+        "{}",
+        String::from_utf8_lossy(&zoom.stderr)
+    );
+    // A provider without room administration, for `rooms`.
+    let rooms = command(&vars)
+        .args(["rooms", "--provider", "daily", "list"])
+        .output()
+        .unwrap();
+    assert_eq!(rooms.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&rooms.stderr)
+            .contains("the daily provider has no room administration"),
+        "{}",
+        String::from_utf8_lossy(&rooms.stderr)
+    );
+}
+
 /// The audit record follows its own filter: alone when access lines are off, left out of the
 /// access line when audit is off.
 #[test]
